@@ -24,15 +24,16 @@ namespace cli {
 
 /// Options shared by every subcommand (parsed before and after the subcommand name).
 struct common_options {
-  std::string server;                       ///< --server HOST
-  std::optional<std::uint16_t> port;        ///< --port N
-  std::optional<mailproto::net::tls_mode> tls;  ///< --tls implicit|starttls|starttls-if-available|none
-  std::string cafile;                       ///< --cafile FILE
-  bool insecure = false;                    ///< --insecure: no certificate verification
-  std::string user;                         ///< --user NAME
-  std::chrono::seconds timeout{30};         ///< --timeout SECONDS
-  bool trace = false;                       ///< --trace: C:/S: transcript on stderr
-  bool json = false;                        ///< --json: machine-readable output on stdout
+  std::string server;                 ///< --server HOST
+  std::optional<std::uint16_t> port;  ///< --port N
+  std::optional<mailproto::net::tls_mode>
+      tls;                           ///< --tls implicit|starttls|starttls-if-available|none
+  std::string cafile;                ///< --cafile FILE
+  bool insecure = false;             ///< --insecure: no certificate verification
+  std::string user;                  ///< --user NAME
+  std::chrono::seconds timeout{30};  ///< --timeout SECONDS
+  bool trace = false;                ///< --trace: C:/S: transcript on stderr
+  bool json = false;                 ///< --json: machine-readable output on stdout
 };
 
 struct context {
@@ -72,5 +73,9 @@ struct registrar {
 
 }  // namespace cli
 
-#define MAILPROTO_CLI_COMMAND(id, name, summary, usage, fn) \
-  static const ::cli::registrar mailproto_cli_registrar_##id{::cli::command{name, summary, usage, fn}}
+#define MAILPROTO_CLI_COMMAND(id, name, summary, usage, fn)    \
+  static const ::cli::registrar mailproto_cli_registrar_##id { \
+    ::cli::command {                                           \
+      name, summary, usage, fn                                 \
+    }                                                          \
+  }

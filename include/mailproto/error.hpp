@@ -20,12 +20,12 @@ namespace mailproto {
 
 /// Protocol-independent classes of failure. Compare an error_code against these.
 enum class condition {
-  transient = 1,       ///< try again later (SMTP 4xx, POP3 [SYS/TEMP], [IN-USE], IMAP [UNAVAILABLE])
-  permanent,           ///< the server refused for good (SMTP 5xx, IMAP NO, POP3 -ERR)
-  auth_failed,         ///< credentials rejected, or no usable mechanism
-  connection_lost,     ///< EOF, reset, or the connection was closed under us
-  tls_failed,          ///< handshake failed, certificate not trusted, STARTTLS missing
-  timeout,             ///< a deadline passed
+  transient = 1,    ///< try again later (SMTP 4xx, POP3 [SYS/TEMP], [IN-USE], IMAP [UNAVAILABLE])
+  permanent,        ///< the server refused for good (SMTP 5xx, IMAP NO, POP3 -ERR)
+  auth_failed,      ///< credentials rejected, or no usable mechanism
+  connection_lost,  ///< EOF, reset, or the connection was closed under us
+  tls_failed,       ///< handshake failed, certificate not trusted, STARTTLS missing
+  timeout,          ///< a deadline passed
   protocol_violation,  ///< the peer broke the protocol (bad reply line, bound exceeded)
   bad_argument,        ///< the caller passed a value that cannot go on the wire
   cancelled,           ///< the operation was cancelled by the caller

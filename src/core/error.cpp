@@ -6,7 +6,9 @@
 
 namespace mailproto {
 
-std::string_view version() noexcept { return MAILPROTO_VERSION_STRING; }
+std::string_view version() noexcept {
+  return MAILPROTO_VERSION_STRING;
+}
 
 std::string server_reply::text() const {
   std::string out;
@@ -46,15 +48,24 @@ class condition_category_impl final : public std::error_category {
   const char* name() const noexcept override { return "mailproto.condition"; }
   std::string message(int c) const override {
     switch (static_cast<condition>(c)) {
-      case condition::transient: return "transient failure";
-      case condition::permanent: return "permanent failure";
-      case condition::auth_failed: return "authentication failed";
-      case condition::connection_lost: return "connection lost";
-      case condition::tls_failed: return "TLS failure";
-      case condition::timeout: return "timed out";
-      case condition::protocol_violation: return "protocol violation";
-      case condition::bad_argument: return "bad argument";
-      case condition::cancelled: return "cancelled";
+      case condition::transient:
+        return "transient failure";
+      case condition::permanent:
+        return "permanent failure";
+      case condition::auth_failed:
+        return "authentication failed";
+      case condition::connection_lost:
+        return "connection lost";
+      case condition::tls_failed:
+        return "TLS failure";
+      case condition::timeout:
+        return "timed out";
+      case condition::protocol_violation:
+        return "protocol violation";
+      case condition::bad_argument:
+        return "bad argument";
+      case condition::cancelled:
+        return "cancelled";
     }
     return "unknown condition";
   }
@@ -71,12 +82,20 @@ class condition_category_impl final : public std::error_category {
       return cond == condition::connection_lost;
     if (system) {
       switch (ec.value()) {
-        case ECONNRESET: case EPIPE: case ECONNABORTED: case ENOTCONN: case ECONNREFUSED:
-        case EHOSTUNREACH: case ENETUNREACH:
+        case ECONNRESET:
+        case EPIPE:
+        case ECONNABORTED:
+        case ENOTCONN:
+        case ECONNREFUSED:
+        case EHOSTUNREACH:
+        case ENETUNREACH:
           return cond == condition::connection_lost;
-        case ETIMEDOUT: return cond == condition::timeout;
-        case ECANCELED: return cond == condition::cancelled;
-        default: return false;
+        case ETIMEDOUT:
+          return cond == condition::timeout;
+        case ECANCELED:
+          return cond == condition::cancelled;
+        default:
+          return false;
       }
     }
     if (std::strcmp(cat, "asio.ssl") == 0 || std::strcmp(cat, "asio.ssl.stream") == 0)

@@ -1,16 +1,16 @@
 #include <mailproto/io.hpp>
 
+#include <sys/stat.h>
 #include <cerrno>
 #include <cstring>
-#include <sys/stat.h>
 
 namespace mailproto {
 
 string_source::string_source(string_source&& o) noexcept
     : owned_(std::move(o.owned_)), pos_(o.pos_) {
   // A view source keeps pointing at the caller's bytes; an owning one at its own copy.
-  view_ = o.view_.data() == o.owned_.data() || o.owned_.empty() ? std::string_view(owned_)
-                                                                 : o.view_;
+  view_ =
+      o.view_.data() == o.owned_.data() || o.owned_.empty() ? std::string_view(owned_) : o.view_;
   if (owned_.empty()) view_ = o.view_;
 }
 

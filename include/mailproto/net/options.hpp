@@ -3,6 +3,8 @@
 
 #include <mailproto/net/trace.hpp>
 
+#include <asio/any_io_executor.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -39,9 +41,12 @@ struct tls_options {
   bool use_sslkeylogfile_env = true;
 };
 
-/// Creates the byte stream for a connection instead of TCP (the transcript player).
+struct connect_options;
+
+/// Creates the byte stream for a connection instead of TCP (the transcript player). Called
+/// with the connection's executor when an operation asks to connect.
 using transport_factory =
-    std::function<std::unique_ptr<transport>(const struct connect_options&)>;
+    std::function<std::unique_ptr<transport>(asio::any_io_executor, const connect_options&)>;
 
 /// Everything needed to open a connection. Plain aggregate: designated initialisers read
 /// like documentation: net::connect_options{.host = "127.0.0.1", .port = 587, ...}.

@@ -1,0 +1,57 @@
+// mailproto/net/line_buffer.hpp — bounded, incremental CRLF line splitting for the parsers.
+//
+// Bytes are appended with feed(); complete lines come out of next_line() without their line
+// ending. Scanning resumes where it stopped, so a line that arrives one byte at a time is
+// scanned once (picohttpparser's last_len). A line longer than the bound is an error as soon
+// as that many bytes are buffered without a line end — memory never grows past the bound
+// plus one read.
+#pragma once
+
+#include <mailproto/net/errc.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace mailproto::net {
+
+/// True if `s` can go on the wire inside a command: no CR, LF or NUL.
+bool is_safe_wire_value(std::string_view s) noexcept;
+
+class line_buffer {
+ public:
+  explicit line_buffer(std::size_t max_line = 64 * 1024) : max_line_(max_line) {}
+
+  /// Append received bytes.
+  void feed(std::string_view bytes);
+
+  /// The next complete line without its CRLF (a bare LF also ends a line; `bare_lf()` then
+  /// reports it). The view stays valid until the next call of any non-const member.
+  /// Returns nullopt when no complete line is buffered; `ec` is set to
+  /// errc::line_too_long when the pending partial line exceeds the bound.
+  std::optional<std::string_view> next_line(std::error_code& ec);
+
+  /// Whether the line last returned ended in a bare LF instead of CRLF.
+  bool bare_lf() const noexcept { return bare_lf_; }
+
+  /// Bytes buffered and not yet returned as lines (e.g. a literal's content, or data
+  /// that arrived before a TLS handshake).
+  std::string_view pending() const noexcept { return std::string_view(buf_).substr(start_); }
+  /// Drop `n` bytes from the front of pending().
+  void consume(std::size_t n) noexcept;
+  bool empty() const noexcept { return start_ == buf_.size(); }
+  void clear() noexcept;
+  std::size_t max_line() const noexcept { return max_line_; }
+  void set_max_line(std::size_t n) noexcept { max_line_ = n; }
+
+ private:
+  std::string buf_;
+  std::size_t start_ = 0;  // first byte not yet returned
+  std::size_t scan_ = 0;   // where the search for LF resumes
+  std::size_t max_line_;
+  bool bare_lf_ = false;
+};
+
+}  // namespace mailproto::net

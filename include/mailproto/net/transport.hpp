@@ -1,0 +1,55 @@
+// mailproto/net/transport.hpp — the byte stream under a connection: a TCP/TLS socket, or an
+// in-memory peer (the transcript player). Internal to the driver; public so that tests and
+// users can plug their own streams in (connect_options::transport).
+#pragma once
+
+#include <mailproto/detail/unique_function.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/buffer.hpp>
+
+#include <cstddef>
+#include <string>
+#include <system_error>
+
+namespace mailproto::net {
+
+/// Facts about an established TLS session (for probe output and the trace).
+struct tls_info {
+  bool active = false;
+  bool verified = false;  ///< chain and host name verified
+  std::string
+      verify_result;     ///< "ok", or OpenSSL's reason ("unable to get local issuer certificate")
+  std::string protocol;  ///< "TLSv1.3"
+  std::string cipher;    ///< "TLS_AES_256_GCM_SHA384"
+  std::string peer_subject;  ///< the leaf certificate's subject
+  std::string peer_issuer;   ///< the leaf certificate's issuer
+};
+
+/// An asynchronous byte stream. Every handler is called exactly once, never from inside the
+/// initiating call (completions are posted), on the transport's executor.
+class transport {
+ public:
+  using handler = detail::unique_function<void(std::error_code, std::size_t)>;
+
+  virtual ~transport() = default;
+  virtual asio::any_io_executor get_executor() = 0;
+  /// Resolve and connect (for a socket; an in-memory peer completes at once).
+  virtual void async_connect(handler h) = 0;
+  /// Read at least one byte into `buf` (EOF: asio::error::eof).
+  virtual void async_read_some(asio::mutable_buffer buf, handler h) = 0;
+  /// Write all of `buf`.
+  virtual void async_write(asio::const_buffer buf, handler h) = 0;
+  /// Client-side TLS handshake with verification as configured.
+  virtual void async_tls_handshake(handler h) = 0;
+  /// TLS close_notify; then the stream is plain again (only for closing).
+  virtual void async_tls_shutdown(handler h) = 0;
+  /// Cancel outstanding operations (they complete with operation_aborted).
+  virtual void cancel() = 0;
+  /// Close now; outstanding operations complete with an error.
+  virtual void close() = 0;
+  virtual bool is_open() const = 0;
+  virtual const tls_info& tls() const = 0;
+};
+
+}  // namespace mailproto::net

@@ -1,0 +1,59 @@
+#include <mailproto/net/line_buffer.hpp>
+
+#include <cstring>
+
+namespace mailproto::net {
+
+bool is_safe_wire_value(std::string_view s) noexcept {
+  for (char c : s)
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  return true;
+}
+
+void line_buffer::feed(std::string_view bytes) {
+  // Compact before growing: what was returned already is dropped, so the buffer holds at
+  // most one partial line plus the newest read.
+  if (start_ > 0 && (start_ == buf_.size() || start_ > buf_.size() / 2)) {
+    buf_.erase(0, start_);
+    scan_ -= start_;
+    start_ = 0;
+  }
+  buf_.append(bytes);
+}
+
+std::optional<std::string_view> line_buffer::next_line(std::error_code& ec) {
+  const char* base = buf_.data();
+  const std::size_t end = buf_.size();
+  if (scan_ < start_) scan_ = start_;
+  const void* hit = scan_ < end ? std::memchr(base + scan_, '\n', end - scan_) : nullptr;
+  if (!hit) {
+    scan_ = end;
+    if (end - start_ > max_line_) ec = errc::line_too_long;
+    return std::nullopt;
+  }
+  const std::size_t lf = static_cast<std::size_t>(static_cast<const char*>(hit) - base);
+  std::size_t stop = lf;
+  bare_lf_ = !(stop > start_ && base[stop - 1] == '\r');
+  if (!bare_lf_) --stop;
+  if (stop - start_ > max_line_) {
+    ec = errc::line_too_long;
+    return std::nullopt;
+  }
+  std::string_view line(base + start_, stop - start_);
+  start_ = lf + 1;
+  scan_ = start_;
+  return line;
+}
+
+void line_buffer::consume(std::size_t n) noexcept {
+  start_ += std::min(n, buf_.size() - start_);
+  if (scan_ < start_) scan_ = start_;
+}
+
+void line_buffer::clear() noexcept {
+  buf_.clear();
+  start_ = scan_ = 0;
+  bare_lf_ = false;
+}
+
+}  // namespace mailproto::net
