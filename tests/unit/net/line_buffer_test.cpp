@@ -1,0 +1,97 @@
+// Test that the header is self-contained.
+#include <mailproto/net/line_buffer.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace mailproto;
+
+namespace {
+std::vector<std::string> drain(net::line_buffer& b, std::error_code& ec) {
+  std::vector<std::string> out;
+  while (auto l = b.next_line(ec)) out.emplace_back(*l);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("line_buffer splits CRLF lines fed in any chunking", "[net][line_buffer]") {
+  const std::string input = "220 ready\r\n250-a\r\n250 b\r\n";
+  for (std::size_t split = 0; split <= input.size(); ++split) {
+    net::line_buffer b(100);
+    std::error_code ec;
+    b.feed(input.substr(0, split));
+    auto lines = drain(b, ec);
+    b.feed(input.substr(split));
+    auto more = drain(b, ec);
+    lines.insert(lines.end(), more.begin(), more.end());
+    REQUIRE_FALSE(ec);
+    CHECK(lines == std::vector<std::string>{"220 ready", "250-a", "250 b"});
+    CHECK(b.empty());
+  }
+}
+
+TEST_CASE("line_buffer byte by byte", "[net][line_buffer]") {
+  net::line_buffer b(100);
+  std::error_code ec;
+  std::vector<std::string> lines;
+  for (char c : std::string("+OK hi\r\n.\r\n")) {
+    b.feed(std::string_view(&c, 1));
+    auto got = drain(b, ec);
+    lines.insert(lines.end(), got.begin(), got.end());
+  }
+  CHECK(lines == std::vector<std::string>{"+OK hi", "."});
+}
+
+TEST_CASE("line_buffer reports bare LF and keeps it usable", "[net][line_buffer]") {
+  net::line_buffer b;
+  std::error_code ec;
+  b.feed("one\ntwo\r\n");
+  auto l = b.next_line(ec);
+  REQUIRE(l);
+  CHECK(*l == "one");
+  CHECK(b.bare_lf());
+  l = b.next_line(ec);
+  REQUIRE(l);
+  CHECK(*l == "two");
+  CHECK_FALSE(b.bare_lf());
+}
+
+TEST_CASE("line_buffer bounds a line that never ends", "[net][line_buffer]") {
+  net::line_buffer b(16);
+  std::error_code ec;
+  b.feed(std::string(16, 'x'));
+  CHECK_FALSE(b.next_line(ec));
+  CHECK_FALSE(ec);  // exactly at the bound: still waiting
+  b.feed("y");
+  CHECK_FALSE(b.next_line(ec));
+  CHECK(ec == net::errc::line_too_long);
+  CHECK(ec == condition::protocol_violation);
+
+  net::line_buffer c(4);
+  std::error_code ec2;
+  c.feed("12345\r\n");
+  CHECK_FALSE(c.next_line(ec2));
+  CHECK(ec2 == net::errc::line_too_long);
+}
+
+TEST_CASE("line_buffer keeps bytes after the last line as pending", "[net][line_buffer]") {
+  net::line_buffer b;
+  std::error_code ec;
+  b.feed("220 go ahead\r\n250 injected");
+  auto l = b.next_line(ec);
+  REQUIRE(l);
+  CHECK(*l == "220 go ahead");
+  CHECK(b.pending() == "250 injected");
+  CHECK_FALSE(b.empty());
+  b.consume(4);
+  CHECK(b.pending() == "injected");
+}
+
+TEST_CASE("is_safe_wire_value rejects CR, LF and NUL", "[net]") {
+  CHECK(net::is_safe_wire_value("bob@example.test"));
+  CHECK_FALSE(net::is_safe_wire_value("a\rb"));
+  CHECK_FALSE(net::is_safe_wire_value("a\nb"));
+  CHECK_FALSE(net::is_safe_wire_value(std::string("a\0b", 3)));
+}
