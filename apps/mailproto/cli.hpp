@@ -11,6 +11,7 @@
 // bad input. Errors are one line on stderr: "mailproto: <what>[: server text][ (hint)]".
 #pragma once
 
+#include <mailproto/error.hpp>
 #include <mailproto/net/options.hpp>
 
 #include <chrono>

@@ -77,7 +77,9 @@ class condition_category_impl final : public std::error_category {
     // Matched by category name so this module does not need Asio's compiled sources.
     const auto cond = static_cast<condition>(c);
     const char* cat = ec.category().name();
-    const bool system = std::strcmp(cat, "system") == 0 || std::strcmp(cat, "generic") == 0;
+    // Standalone Asio reports OS errors in its own "asio.system" category (errno values).
+    const bool system = std::strcmp(cat, "system") == 0 || std::strcmp(cat, "generic") == 0 ||
+                        std::strcmp(cat, "asio.system") == 0;
     if (std::strcmp(cat, "asio.misc") == 0 && ec.value() == 2 /* asio::error::eof */)
       return cond == condition::connection_lost;
     if (system) {

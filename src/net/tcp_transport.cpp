@@ -56,8 +56,12 @@ class tcp_transport final : public transport {
         resolver_(ex),
         ctx_(asio::ssl::context::tls_client),
         stream_(ex, ctx_) {
+    // The SSL object was created with stream_ from ctx_ as it was then, so per-connection
+    // settings go on the SSL object itself (SSL_new copies verify mode and versions).
     SSL_CTX* c = ctx_.native_handle();
+    SSL* ssl = stream_.native_handle();
     SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+    SSL_set_min_proto_version(ssl, TLS1_2_VERSION);
     keylog_path_ = o.tls_opts.keylog_file;
     if (keylog_path_.empty() && o.tls_opts.use_sslkeylogfile_env) {
       if (const char* env = std::getenv("SSLKEYLOGFILE")) keylog_path_ = env;
@@ -73,9 +77,9 @@ class tcp_transport final : public transport {
       else
         ctx_.set_default_verify_paths(ec);
       if (ec) ca_error_ = ec;
-      ctx_.set_verify_mode(asio::ssl::verify_peer);
+      stream_.set_verify_mode(asio::ssl::verify_peer);
     } else {
-      ctx_.set_verify_mode(asio::ssl::verify_none);
+      stream_.set_verify_mode(asio::ssl::verify_none);
     }
   }
 
