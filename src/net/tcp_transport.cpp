@@ -29,8 +29,15 @@ namespace {
 
 std::mutex keylog_mutex;
 
+// Our own ex_data slot: Asio keeps its callbacks in the SSL_CTX "app data" slot.
+int keylog_index() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
 void keylog_callback(const SSL* ssl, const char* line) {
-  auto* path = static_cast<const std::string*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+  auto* path =
+      static_cast<const std::string*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), keylog_index()));
   if (!path || path->empty()) return;
   std::lock_guard<std::mutex> lock(keylog_mutex);
   if (std::FILE* f = std::fopen(path->c_str(), "a")) {
@@ -67,7 +74,7 @@ class tcp_transport final : public transport {
       if (const char* env = std::getenv("SSLKEYLOGFILE")) keylog_path_ = env;
     }
     if (!keylog_path_.empty()) {
-      SSL_CTX_set_app_data(c, &keylog_path_);
+      SSL_CTX_set_ex_data(c, keylog_index(), &keylog_path_);
       SSL_CTX_set_keylog_callback(c, keylog_callback);
     }
     if (o.tls_opts.verify == tls_verify::peer) {

@@ -272,3 +272,32 @@ TEST_CASE("connect to a listening socket whose backlog is full times out", "[int
   CHECK(ec == net::errc::timeout);
   CHECK(took < std::chrono::seconds(5));
 }
+
+TEST_CASE("SSLKEYLOGFILE-style key log lets Wireshark decrypt the session",
+          "[integration][net][tls]") {
+  auto s = get_sandbox();
+  if (!s) return;
+  namespace fs = std::filesystem;
+  const fs::path log = fs::temp_directory_path() / "mailproto-keylog-test.txt";
+  fs::remove(log);
+  auto o = opts(*s, s->imaps, tls_mode::implicit);
+  o.tls_opts.keylog_file = log.string();
+  net::connection conn;
+  std::error_code ec;
+  net::probe(conn, o, probe_protocol::imap, ec);
+  REQUIRE_FALSE(ec);
+  std::ifstream in(log);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // NSS key log format: TLS 1.3 traffic secrets (or CLIENT_RANDOM for TLS 1.2).
+  CHECK((content.find("CLIENT_TRAFFIC_SECRET_0 ") != std::string::npos ||
+         content.find("CLIENT_RANDOM ") != std::string::npos));
+  fs::remove(log);
+
+  // Off by default: no file without the option or the environment variable.
+  auto o2 = opts(*s, s->imaps, tls_mode::implicit);
+  o2.tls_opts.use_sslkeylogfile_env = false;
+  net::connection conn2;
+  net::probe(conn2, o2, probe_protocol::imap, ec);
+  CHECK_FALSE(ec);
+  CHECK_FALSE(fs::exists(log));
+}

@@ -4,7 +4,10 @@
 
 #include <mailproto/testing/player.hpp>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_future.hpp>
 #include <catch2/catch.hpp>
 
@@ -152,4 +155,31 @@ TEST_CASE("probe: trace shows C:/S: lines and TLS notes", "[net][probe][trace]")
   CHECK(has("S: +OK Dovecot ready."));
   CHECK(has("C: STLS"));
   CHECK(has("C: QUIT"));
+}
+
+TEST_CASE("probe: an async operation is cancelled through its cancellation slot",
+          "[net][probe][cancel]") {
+  testing::player peer = testing::player::open(path("probe-stall.txt"));
+  asio::io_context ctx;
+  net::connection conn(ctx.get_executor());
+  auto o = options(peer, net::tls_mode::starttls);
+  o.io_timeout = std::chrono::seconds(30);  // only the cancellation can end it quickly
+  conn.set_options(o);
+  asio::cancellation_signal signal;
+  std::error_code got;
+  bool called = false;
+  conn.async_run_owned(
+      net::make_probe_op(net::probe_protocol::smtp, net::tls_mode::starttls),
+      asio::bind_cancellation_slot(signal.slot(), [&](std::error_code ec, net::probe_result) {
+        called = true;
+        got = ec;
+      }));
+  asio::steady_timer t(ctx, std::chrono::milliseconds(50));
+  t.async_wait([&](std::error_code) { signal.emit(asio::cancellation_type::terminal); });
+  const auto t0 = std::chrono::steady_clock::now();
+  ctx.run();
+  CHECK(called);
+  CHECK(got == net::errc::cancelled);
+  CHECK(got == condition::cancelled);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
 }
