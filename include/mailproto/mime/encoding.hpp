@@ -133,8 +133,8 @@ std::string rfc2047_decode(std::string_view value, std::error_code& ec);
 /// or, when split, {"filename*0*", ...}, {"filename*1*", ...}. ASCII values that fit are
 /// returned as one plain {name, value} (the caller quotes it as needed).
 std::vector<std::pair<std::string, std::string>> rfc2231_encode(std::string_view name,
-                                                                 std::string_view utf8_value,
-                                                                 std::size_t max_line = 78);
+                                                                std::string_view utf8_value,
+                                                                std::size_t max_line = 78);
 
 /// Collects raw parameters (name as written, e.g. "filename*1*", and unquoted value) and
 /// produces decoded UTF-8 values: joins continuations in numeric order, percent-decodes
