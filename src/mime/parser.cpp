@@ -1,0 +1,969 @@
+// The incremental MIME parser (RFC 2045, RFC 2046, RFC 5322).
+//
+// Design: the input is processed line by line, but complete lines are never copied. Only a
+// line split by a chunk edge is buffered, and only while it matters: a header line (bounded
+// by max_header_line) or a body line that could still be a boundary line (it starts with
+// "--" and is at most max_boundary_line long). Every other body byte goes straight to the
+// transfer decoder in runs of many lines. The line break before a boundary line belongs to
+// the boundary (RFC 2046 §5.1.1), so the last line break of a body run is held back until
+// the next line is known not to be a boundary.
+#include <mailproto/mime/charset.hpp>
+#include <mailproto/mime/encoding.hpp>
+#include <mailproto/mime/parser.hpp>
+
+#include <cstring>
+
+namespace mailproto::mime {
+namespace {
+
+enum class state {
+  headers,   // reading the header block
+  leaf,      // body of a leaf: decoded and passed on
+  preamble,  // multipart before its first boundary
+  epilogue,  // multipart after its close delimiter
+  message,   // message/rfc822 container: the nested message is the next frame
+  parts,     // multipart between parts (a child frame is on top of it)
+};
+
+enum class encoding { identity, base64, qp };
+
+constexpr bool is_wsp(char c) noexcept {
+  return c == ' ' || c == '\t';
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (is_wsp(s.front()) || s.front() == '\r' || s.front() == '\n'))
+    s.remove_prefix(1);
+  while (!s.empty() && (is_wsp(s.back()) || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+std::string lower_token(std::string_view s) {
+  s = trim(s);
+  std::size_t n = 0;
+  while (n < s.size() && !is_wsp(s[n]) && s[n] != '(' && s[n] != ';') ++n;
+  std::string r(s.substr(0, n));
+  for (auto& c : r)
+    if (c >= 'A' && c <= 'Z') c = char(c + 32);
+  return r;
+}
+
+// Table of bytes allowed in a base64 body: the alphabet, '=', and whitespace.
+struct b64_table {
+  bool ok[256] = {};
+  constexpr b64_table() {
+    for (int c = 'A'; c <= 'Z'; ++c) ok[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c) ok[c] = true;
+    for (int c = '0'; c <= '9'; ++c) ok[c] = true;
+    ok[int('+')] = ok[int('/')] = ok[int('=')] = true;
+    ok[int(' ')] = ok[int('\t')] = ok[int('\r')] = ok[int('\n')] = true;
+  }
+};
+constexpr b64_table b64_ok{};
+
+bool base64_clean(const char* p, std::size_t n) noexcept {
+  bool bad = false;
+  for (std::size_t i = 0; i < n; ++i) bad |= !b64_ok.ok[static_cast<unsigned char>(p[i])];
+  return !bad;
+}
+
+constexpr bool is_hex(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+}
+
+// Incremental check of quoted-printable escapes (RFC 2045 §6.7 rules 1 and 5): after '='
+// must come two hex digits or a soft line break (optionally after transport padding).
+// `st` carries the position inside an escape across calls, so any chunking agrees.
+// Returns false at the first malformed escape.
+bool qp_check(int& st, const char* p, std::size_t n) noexcept {
+  std::size_t i = 0;
+  while (i < n) {
+    if (st == 0) {
+      const void* q = std::memchr(p + i, '=', n - i);
+      if (!q) return true;
+      i = static_cast<std::size_t>(static_cast<const char*>(q) - p) + 1;
+      st = 1;
+      continue;
+    }
+    char c = p[i++];
+    if (st == 1) {
+      st = is_hex(c) ? 2 : (c == '\r' || c == '\n') ? 0 : is_wsp(c) ? 3 : -1;
+    } else if (st == 2) {
+      st = is_hex(c) ? 0 : -1;
+    } else {  // 3: whitespace after '='
+      st = is_wsp(c) ? 3 : (c == '\r' || c == '\n') ? 0 : -1;
+    }
+    if (st < 0) {
+      st = 0;
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+struct parser::impl {
+  struct frame {
+    entity_head head;
+    state st = state::headers;
+    std::string boundary;
+    bool boundary_active = false;
+    bool digest = false;         // multipart/digest: children default to message/rfc822
+    bool parent_digest = false;  // this entity is a part of a multipart/digest
+    encoding enc = encoding::identity;
+    base64_decoder b64;
+    qp_decoder qp;
+    std::size_t header_bytes = 0;
+    bool noted_header_bytes = false;
+    bool noted_headers = false;
+    bool noted_parts = false;
+    bool noted_bad_data = false;
+    // where decoded body bytes go when the handler asked for direct appends
+    std::string* direct = nullptr;
+    // message/rfc822 with base64/QP: the decoded body is parsed by a nested parser
+    std::unique_ptr<impl> nested;
+    int qp_state = 0;
+  };
+
+  parser_handler& h;
+  parser_limits lim;
+  std::vector<frame> stack;
+  std::size_t active_boundaries = 0;
+  std::size_t parts = 0;
+  std::uint64_t pos = 0;  // absolute offset of the next unconsumed input byte
+
+  // a line split by a chunk edge
+  std::string partial;
+  std::string line_tmp;
+  std::uint64_t partial_offset = 0;
+  bool partial_truncated = false;
+  // inside a body line known not to be a boundary
+  bool mid_line = false;
+  bool held_cr = false;
+  // the held-back line break of the last body line
+  char pending_eol[2] = {'\r', '\n'};
+  int pending_eol_len = 0;
+
+  // the header field being assembled (folded lines are appended)
+  bool field_active = false;
+  bool field_truncated = false;
+  std::string field_name;
+  std::string field_raw;
+  std::uint64_t field_offset = 0;
+  std::uint64_t field_end = 0;
+  int field_eol = 0;
+
+  std::string out;  // decoded bytes waiting for the handler
+  std::string scratch;
+  bool started = false;
+  bool finished = false;
+  std::error_code error;
+
+  std::size_t depth_base = 0;  // depth of the root (nested parsers of encoded messages)
+  // a delimiter was seen; its part begins with the next byte (none at EOF: no part)
+  bool child_pending = false;
+  std::uint64_t child_offset = 0;
+
+  impl(parser_handler& handler, parser_limits l, std::size_t depth0 = 0)
+      : h(handler), lim(l), depth_base(depth0) {
+    if (lim.max_boundary_line < 8) lim.max_boundary_line = 8;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  void add_defect(frame& f, defect_kind k, std::uint64_t at) {
+    if (f.head.defects.size() < 1000) f.head.defects.push_back({k, at});
+  }
+
+  // A bound was hit: a defect, and with fail_on_limit an error that stops the parser.
+  void limit_hit(frame& f, defect_kind k, std::uint64_t at) {
+    add_defect(f, k, at);
+    if (lim.fail_on_limit && !error) error = make_error_code(errc::limit_exceeded);
+  }
+
+  void start() {
+    if (started) return;
+    started = true;
+    stack.reserve(16);
+    stack.emplace_back();
+    stack.back().head.depth = depth_base;
+    parts = 1;
+    h.on_entity_begin(stack.back().head);
+  }
+
+  void flush_out() {
+    if (out.empty()) return;
+    frame& f = stack.back();
+    switch (f.st) {
+      case state::leaf:
+        h.on_body_chunk(f.head, out);
+        break;
+      case state::preamble:
+        h.on_preamble(f.head, out);
+        break;
+      case state::epilogue:
+        h.on_epilogue(f.head, out);
+        break;
+      case state::message:
+        if (f.nested) {
+          f.nested->feed(out);
+          if (f.nested->error && !error) error = f.nested->error;
+        }
+        break;
+      default:
+        break;
+    }
+    out.clear();
+  }
+
+  // Body bytes of the top frame (content states only).
+  void emit(const char* p, std::size_t n) {
+    if (n == 0) return;
+    frame& f = stack.back();
+    if (f.st == state::leaf || (f.st == state::message && f.nested)) {
+      std::error_code ec;
+      std::string& dst = f.direct ? *f.direct : out;
+      switch (f.enc) {
+        case encoding::identity:
+          dst.append(p, n);
+          break;
+        case encoding::base64:
+          if (!f.noted_bad_data && !base64_clean(p, n)) {
+            f.noted_bad_data = true;
+            add_defect(f, defect_kind::bad_base64, f.head.body_offset);
+          }
+          f.b64.update(std::string_view(p, n), dst, ec);
+          break;
+        case encoding::qp:
+          if (!f.noted_bad_data && !qp_check(f.qp_state, p, n)) {
+            f.noted_bad_data = true;
+            add_defect(f, defect_kind::bad_quoted_printable, f.head.body_offset);
+          }
+          f.qp.update(std::string_view(p, n), dst, ec);
+          break;
+      }
+    } else if (f.st == state::preamble || f.st == state::epilogue) {
+      out.append(p, n);
+    }
+    if (out.size() >= 256 * 1024) flush_out();
+  }
+
+  void emit_pending() {
+    if (pending_eol_len) {
+      int n = pending_eol_len;
+      pending_eol_len = 0;
+      emit(pending_eol + (2 - n), static_cast<std::size_t>(n));
+    }
+  }
+
+  void set_pending(int eol) { pending_eol_len = eol; }
+
+  // A run of complete body lines [a, b): b is just past a '\n' (or a == b).
+  void flush_run(const char* a, const char* b) {
+    if (a == b) return;
+    int eol = (b - a >= 2 && b[-2] == '\r') ? 2 : 1;
+    emit_pending();
+    emit(a, static_cast<std::size_t>(b - a) - eol);
+    set_pending(eol);
+  }
+
+  // Body bytes in the middle of a line (no '\n' inside): a trailing CR is held back, since
+  // it may start the CRLF before a boundary line.
+  void emit_mid_line(const char* p, std::size_t n) {
+    emit_pending();
+    if (n && p[n - 1] == '\r') {
+      held_cr = true;
+      --n;
+    }
+    emit(p, n);
+    mid_line = true;
+  }
+
+  // ------------------------------------------------------------------ boundaries
+
+  // Does the line [p, p+len) (no line break) delimit an open multipart? Innermost first.
+  bool match_boundary(const char* p, std::size_t len, std::uint64_t line_off, std::size_t& k,
+                      bool& close) {
+    if (len < 2 || p[0] != '-' || p[1] != '-' || len > lim.max_boundary_line) return false;
+    for (std::size_t i = stack.size(); i-- > 0;) {
+      frame& m = stack[i];
+      if (!m.boundary_active) continue;
+      const std::string& b = m.boundary;
+      if (len < 2 + b.size() || std::memcmp(p + 2, b.data(), b.size()) != 0) continue;
+      // RFC 2046 §5.1.2: an enclosing boundary must not be a prefix of an inner one, so a
+      // line that starts with "--" boundary delimits; what follows is ignored (usually
+      // transport padding, RFC 2046 §5.1.1), as dovecot and stalwart do.
+      std::size_t j = 2 + b.size();
+      bool c = len - j >= 2 && p[j] == '-' && p[j + 1] == '-';
+      if (!c && parts >= lim.max_parts) {
+        if (!m.noted_parts) {
+          m.noted_parts = true;
+          limit_hit(m, defect_kind::too_many_parts, line_off);
+        }
+        return false;  // the delimiter stays body text of the current part
+      }
+      k = i;
+      close = c;
+      return true;
+    }
+    return false;
+  }
+
+  // A boundary line at [line_off, next_off) closes or continues multipart stack[k].
+  void do_boundary(std::size_t k, bool close, std::uint64_t line_off, std::uint64_t next_off) {
+    std::uint64_t end = line_off - static_cast<std::uint64_t>(pending_eol_len);
+    pending_eol_len = 0;
+    mid_line = false;
+    held_cr = false;
+    flush_out();
+    while (stack.size() - 1 > k) end_top(end, false);
+    frame& m = stack[k];
+    if (close) {
+      m.st = state::epilogue;
+      m.boundary_active = false;
+      --active_boundaries;
+    } else {
+      m.st = state::parts;
+      child_pending = true;
+      child_offset = next_off;
+    }
+  }
+
+  void materialize_child() {
+    child_pending = false;
+    push_child(child_offset, stack.back().digest);
+  }
+
+  void push_child(std::uint64_t header_off, bool parent_digest) {
+    frame nf;
+    nf.head.depth = stack.back().head.depth + 1;
+    nf.head.header_offset = header_off;
+    nf.parent_digest = parent_digest;
+    ++parts;
+    stack.push_back(std::move(nf));
+    h.on_entity_begin(stack.back().head);
+  }
+
+  // End the top frame with its body ending at `end`.
+  void end_top(std::uint64_t end, bool at_eof) {
+    {
+      frame& f = stack.back();
+      if (f.st == state::headers) {
+        finish_field();
+        end_headers(end, false);
+      }
+    }
+    frame& f = stack.back();
+    if (f.st == state::leaf || f.st == state::message) {
+      std::error_code ec;
+      std::string& dst = f.direct ? *f.direct : out;
+      if (f.enc == encoding::base64) f.b64.finish(dst, ec);
+      if (f.enc == encoding::qp) f.qp.finish(dst, ec);
+    }
+    flush_out();
+    if (f.nested) {
+      f.nested->finish();
+      if (f.nested->error && !error) error = f.nested->error;
+      parts += f.nested->parts;
+      f.nested.reset();
+    }
+    if (f.boundary_active) {
+      // never saw the close delimiter (RFC 2046 §5.1.1); maybe not even a first boundary
+      if (f.st == state::preamble) {
+        // no boundary at all: the body is a leaf (as Python and stalwart)
+        add_defect(f, defect_kind::missing_start_boundary, end);
+        f.head.container = false;
+      }
+      add_defect(f, defect_kind::missing_end_boundary, end);
+      f.boundary_active = false;
+      --active_boundaries;
+    }
+    (void)at_eof;
+    f.head.end_offset = end;
+    if (f.head.body_offset > end) f.head.body_offset = end;
+    h.on_entity_end(f.head);
+    stack.pop_back();
+  }
+
+  // ------------------------------------------------------------------ headers
+
+  void finish_field() {
+    if (!field_active) return;
+    field_active = false;
+    frame& f = stack.back();
+    if (f.head.headers.size() >= lim.max_headers) {
+      if (!f.noted_headers) {
+        f.noted_headers = true;
+        limit_hit(f, defect_kind::too_many_headers, field_offset);
+      }
+      return;
+    }
+    if (f.noted_header_bytes) return;
+    header_field hf;
+    hf.name = std::move(field_name);
+    hf.raw_value = std::move(field_raw);
+    hf.offset = field_offset;
+    hf.length = field_end - field_offset;
+    for (unsigned char c : hf.raw_value) {
+      if (c >= 0x80) {
+        if (!is_valid_utf8(hf.raw_value))
+          add_defect(f, defect_kind::invalid_utf8_header, field_offset);
+        break;
+      }
+    }
+    f.head.headers.add(std::move(hf));
+    h.on_header(f.head, f.head.headers[f.head.headers.size() - 1]);
+    field_name.clear();
+    field_raw.clear();
+  }
+
+  void append_field(const char* p, std::size_t n) {
+    if (field_raw.size() + n > lim.max_header_line) {
+      std::size_t room =
+          lim.max_header_line > field_raw.size() ? lim.max_header_line - field_raw.size() : 0;
+      field_raw.append(p, room);
+      if (!field_truncated) {
+        field_truncated = true;
+        limit_hit(stack.back(), defect_kind::header_line_too_long, field_offset);
+      }
+      return;
+    }
+    field_raw.append(p, n);
+  }
+
+  static bool valid_name(std::string_view n) noexcept {
+    if (n.empty()) return false;
+    for (char c : n) {
+      auto u = static_cast<unsigned char>(c);
+      if (u <= 32 || u == 127 || c == ':') return false;
+    }
+    return true;
+  }
+
+  void header_line(const char* p, std::size_t len, int eol, std::uint64_t off) {
+    frame& f = stack.back();
+    f.header_bytes += len + static_cast<std::size_t>(eol);
+    if (f.header_bytes > lim.max_header_bytes && !f.noted_header_bytes) {
+      finish_field();
+      f.noted_header_bytes = true;
+      limit_hit(f, defect_kind::header_block_too_long, off);
+    }
+    if (len == 0) {
+      finish_field();
+      end_headers(off + static_cast<std::uint64_t>(eol), true);
+      return;
+    }
+    if (is_wsp(p[0])) {
+      if (field_active) {
+        // RFC 5322 §2.2.3: a folded line continues the field; the fold is kept raw
+        const char* brk = field_eol == 2 ? "\r\n" : "\n";
+        append_field(brk, static_cast<std::size_t>(field_eol));
+        append_field(p, len);
+        field_eol = eol;
+        field_end = off + len + static_cast<std::uint64_t>(eol);
+      } else {
+        add_defect(f, defect_kind::continuation_without_field, off);
+      }
+      return;
+    }
+    const char* colon = static_cast<const char*>(std::memchr(p, ':', len));
+    std::string_view name;
+    if (colon) {
+      name = std::string_view(p, static_cast<std::size_t>(colon - p));
+      while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);  // obs-optional
+    }
+    if (!colon || !valid_name(name)) {
+      if (off == 0 && len >= 5 && std::memcmp(p, "From ", 5) == 0) return;  // mbox separator
+      // Not a header: the header block ends here and this line starts the body.
+      finish_field();
+      add_defect(f, defect_kind::missing_header_body_separator, off);
+      end_headers(off, true);
+      process_line(p, len + static_cast<std::size_t>(eol), off);
+      return;
+    }
+    finish_field();
+    if (f.noted_header_bytes) return;
+    field_active = true;
+    field_truncated = false;
+    field_name.assign(name);
+    field_raw.clear();
+    const char* v = colon + 1;
+    append_field(v, static_cast<std::size_t>(p + len - v));
+    field_offset = off;
+    field_eol = eol;
+    field_end = off + len + static_cast<std::uint64_t>(eol);
+  }
+
+  void compute_head(frame& f) {
+    entity_head& e = f.head;
+    const header_list& hl = e.headers;
+    const header_field* ct = nullptr;
+    const header_field* cte = nullptr;
+    const header_field* cd = nullptr;
+    const header_field* cid = nullptr;
+    std::size_t nct = 0, ncte = 0;
+    for (const auto& fld : hl) {
+      const std::string& n = fld.name;
+      if (n.size() < 10 || (n[0] | 0x20) != 'c') continue;
+      if (fld.is("Content-Type")) {
+        if (!ct) ct = &fld;
+        ++nct;
+      } else if (fld.is("Content-Transfer-Encoding")) {
+        if (!cte) cte = &fld;
+        ++ncte;
+      } else if (fld.is("Content-Disposition")) {
+        if (!cd) cd = &fld;
+      } else if (fld.is("Content-ID")) {
+        if (!cid) cid = &fld;
+      }
+    }
+    if (nct > 1) add_defect(f, defect_kind::duplicate_content_type, ct->offset);
+    if (ncte > 1) add_defect(f, defect_kind::duplicate_transfer_encoding, cte->offset);
+    if (ct) {
+      media_type mt;
+      if (parse_media_type(ct->raw_value, mt)) {
+        e.content_type = std::move(mt);
+        e.content_type_explicit = true;
+      } else {
+        add_defect(f, defect_kind::bad_content_type, ct->offset);
+      }
+    }
+    if (!e.content_type_explicit) {
+      e.content_type = media_type{};
+      if (f.parent_digest && !ct) {  // RFC 2046 §5.1.5
+        e.content_type.type = "message";
+        e.content_type.subtype = "rfc822";
+      }
+    }
+    if (const std::string* cs = e.content_type.param("charset")) e.charset = lower_token(*cs);
+    if (cte) e.transfer_encoding = lower_token(cte->raw_value);
+    if (cd) {
+      content_disposition d;
+      if (parse_content_disposition(cd->raw_value, d)) e.disposition = std::move(d);
+    }
+    if (const std::string* fn = find_parameter(e.disposition.params, "filename"))
+      e.filename = *fn;
+    else if (const std::string* nm = e.content_type.param("name"))
+      e.filename = *nm;
+    if (cid) {
+      std::string_view v = trim(cid->raw_value);
+      if (v.size() >= 2 && v.front() == '<' && v.back() == '>') v = v.substr(1, v.size() - 2);
+      e.content_id.assign(v);
+    }
+  }
+
+  // The header block of the top frame ended; the body starts at `body_off`.
+  void end_headers(std::uint64_t body_off, bool with_body) {
+    frame& f = stack.back();
+    compute_head(f);
+    f.head.body_offset = body_off;
+    h.on_headers_end(f.head);
+    const media_type& ct = f.head.content_type;
+    const std::string& te = f.head.transfer_encoding;
+    bool encoded = te == "base64" || te == "quoted-printable";
+    if (ct.type == "multipart") {
+      const std::string* b = ct.param("boundary");
+      if (!b || b->empty() || b->size() + 4 > lim.max_boundary_line) {
+        add_defect(f, defect_kind::multipart_without_boundary, body_off);
+      } else if (f.head.depth >= lim.max_depth) {
+        limit_hit(f, defect_kind::nesting_too_deep, body_off);
+      } else {
+        // RFC 2045 §6.4: composite types are never encoded; ignore the header (as Python)
+        if (encoded) add_defect(f, defect_kind::encoded_composite, body_off);
+        f.st = state::preamble;
+        f.boundary = *b;
+        f.boundary_active = true;
+        f.digest = ct.subtype == "digest";
+        f.head.container = true;
+        ++active_boundaries;
+        return;
+      }
+      encoded = false;
+    } else if (f.head.is_message()) {
+      if (f.head.depth >= lim.max_depth) {
+        limit_hit(f, defect_kind::nesting_too_deep, body_off);
+      } else if (parts >= lim.max_parts) {
+        limit_hit(f, defect_kind::too_many_parts, body_off);
+      } else if (encoded) {
+        // RFC 2045 §6.4 forbids it, but it happens: decode, then parse the result
+        // (offsets inside are offsets in the decoded body)
+        add_defect(f, defect_kind::encoded_composite, body_off);
+        f.st = state::message;
+        f.head.container = true;
+        f.enc = te == "base64" ? encoding::base64 : encoding::qp;
+        parser_limits nl = lim;
+        nl.max_parts = lim.max_parts > parts ? lim.max_parts - parts : 1;
+        if (with_body) {
+          f.nested = std::make_unique<impl>(h, nl, f.head.depth + 1);
+          f.nested->start();
+        }
+        return;
+      } else {
+        f.st = state::message;
+        f.head.container = true;
+        if (with_body) push_child(body_off, false);
+        return;
+      }
+    }
+    f.st = state::leaf;
+    f.direct = h.body_target(f.head);
+    if (te == "base64") {
+      f.enc = encoding::base64;
+    } else if (te == "quoted-printable") {
+      f.enc = encoding::qp;
+    } else {
+      f.enc = encoding::identity;
+      if (!te.empty() && te != "7bit" && te != "8bit" && te != "binary")
+        add_defect(f, defect_kind::unknown_transfer_encoding, body_off);
+    }
+    if (f.head.is_text() && !f.head.charset.empty() && f.head.charset != "us-ascii" &&
+        f.head.charset != "utf-8" && !charset_known(f.head.charset))
+      add_defect(f, defect_kind::unknown_charset, body_off);
+  }
+
+  // ------------------------------------------------------------------ lines
+
+  // One complete line [p, p+n) at offset `off`; n includes its line break (none at EOF).
+  void process_line(const char* p, std::size_t n, std::uint64_t off) {
+    int eol = 0;
+    if (n && p[n - 1] == '\n') eol = (n >= 2 && p[n - 2] == '\r') ? 2 : 1;
+    std::size_t len = n - static_cast<std::size_t>(eol);
+    std::size_t k;
+    bool close;
+    if (active_boundaries && match_boundary(p, len, off, k, close)) {
+      do_boundary(k, close, off, off + n);
+      return;
+    }
+    frame& f = stack.back();
+    if (f.st == state::headers) {
+      header_line(p, len, eol, off);
+    } else {
+      emit_pending();
+      emit(p, len);
+      set_pending(eol);
+    }
+  }
+
+  void consume_mid_line(std::string_view& d) {
+    if (held_cr) {
+      held_cr = false;
+      if (d[0] == '\n') {
+        set_pending(2);
+        mid_line = false;
+        d.remove_prefix(1);
+        ++pos;
+        return;
+      }
+      emit("\r", 1);
+    }
+    const char* nl = static_cast<const char*>(std::memchr(d.data(), '\n', d.size()));
+    if (nl) {
+      std::size_t n = static_cast<std::size_t>(nl - d.data());
+      int eol = (n > 0 && d[n - 1] == '\r') ? 2 : 1;
+      emit(d.data(), n + 1 - static_cast<std::size_t>(eol));
+      set_pending(eol);
+      mid_line = false;
+      d.remove_prefix(n + 1);
+      pos += n + 1;
+    } else {
+      std::size_t n = d.size();
+      if (d[n - 1] == '\r') {
+        held_cr = true;
+        --n;
+      }
+      emit(d.data(), n);
+      pos += d.size();
+      d = {};
+    }
+  }
+
+  bool header_state() const { return stack.back().st == state::headers; }
+
+  void consume_partial(std::string_view& d) {
+    const char* nl = static_cast<const char*>(std::memchr(d.data(), '\n', d.size()));
+    std::size_t n = nl ? static_cast<std::size_t>(nl - d.data()) + 1 : d.size();
+    if (header_state()) {
+      std::size_t cap = lim.max_header_line + 256;  // room for the name
+      std::size_t body = nl ? n - 1 : n;
+      if (partial.size() + body > cap) {
+        std::size_t room = cap > partial.size() ? cap - partial.size() : 0;
+        partial.append(d.data(), room);
+        if (!partial_truncated) {
+          partial_truncated = true;
+          limit_hit(stack.back(), defect_kind::header_line_too_long, partial_offset);
+        }
+        if (nl) partial.push_back('\n');
+      } else {
+        partial.append(d.data(), n);
+      }
+    } else if (!nl && partial.size() + n > lim.max_boundary_line + 2) {
+      // too long to be a boundary line: it is body text
+      line_tmp.swap(partial);
+      partial.clear();
+      emit_pending();
+      emit(line_tmp.data(), line_tmp.size());
+      line_tmp.clear();
+      pos += n;
+      emit_mid_line(d.data(), n);
+      d.remove_prefix(n);
+      return;
+    } else {
+      partial.append(d.data(), n);
+    }
+    pos += n;
+    d.remove_prefix(n);
+    if (nl) {
+      line_tmp.swap(partial);
+      partial.clear();
+      partial_truncated = false;
+      process_line(line_tmp.data(), line_tmp.size(), partial_offset);
+      line_tmp.clear();
+    }
+  }
+
+  void consume_header_lines(std::string_view& d) {
+    while (!d.empty() && !error && header_state() && !mid_line) {
+      const char* nl = static_cast<const char*>(std::memchr(d.data(), '\n', d.size()));
+      if (!nl) {
+        partial_offset = pos;
+        partial.clear();
+        consume_partial(d);
+        return;
+      }
+      std::size_t n = static_cast<std::size_t>(nl - d.data()) + 1;
+      if (n - 1 > lim.max_header_line + 256) {
+        // an over-long header line: keep the bounded prefix only
+        partial_offset = pos;
+        partial.clear();
+        consume_partial(d);
+        continue;
+      }
+      std::uint64_t off = pos;
+      pos += n;
+      const char* p = d.data();
+      d.remove_prefix(n);
+      process_line(p, n, off);
+    }
+  }
+
+  // Body of a content state at a line start: runs of lines go out in one piece.
+  void scan_content(std::string_view& d) {
+    const char* begin = d.data();
+    const char* end = begin + d.size();
+    const std::uint64_t base = pos;
+    if (active_boundaries == 0) {
+      // nothing but the end of input can end this body
+      emit_pending();
+      emit(begin, d.size());
+      pos += d.size();
+      d = {};
+      return;
+    }
+    const char* run = begin;
+    const char* p = begin;
+    while (p < end) {
+      std::size_t avail = static_cast<std::size_t>(end - p);
+      bool cand = avail >= 2 ? (p[0] == '-' && p[1] == '-') : p[0] == '-';
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', avail));
+      if (!nl) {
+        flush_run(run, p);
+        pos = base + static_cast<std::uint64_t>(p - begin);
+        if (cand && avail <= lim.max_boundary_line + 2) {
+          partial.assign(p, avail);
+          partial_offset = pos;
+        } else {
+          emit_mid_line(p, avail);
+        }
+        pos += avail;
+        d = {};
+        return;
+      }
+      if (cand) {
+        std::size_t n = static_cast<std::size_t>(nl - p) + 1;
+        std::size_t len = n - 1 - ((nl > p && nl[-1] == '\r') ? 1 : 0);
+        std::size_t k;
+        bool close;
+        std::uint64_t off = base + static_cast<std::uint64_t>(p - begin);
+        if (match_boundary(p, len, off, k, close)) {
+          flush_run(run, p);
+          pos = off + n;
+          d.remove_prefix(static_cast<std::size_t>(p - begin) + n);
+          do_boundary(k, close, off, off + n);
+          return;
+        }
+      }
+      p = nl + 1;
+    }
+    flush_run(run, end);
+    pos = base + d.size();
+    d = {};
+  }
+
+  void feed(std::string_view d) {
+    start();
+    while (!d.empty() && !error) {
+      if (child_pending) materialize_child();
+      if (mid_line) {
+        consume_mid_line(d);
+      } else if (!partial.empty() || partial_truncated) {
+        consume_partial(d);
+      } else if (header_state()) {
+        consume_header_lines(d);
+      } else {
+        scan_content(d);
+      }
+    }
+    flush_out();
+  }
+
+  void finish() {
+    start();
+    // input that ends right after a delimiter has no part there (as stalwart); the
+    // multipart then lacks its close delimiter
+    child_pending = false;
+    if (!partial.empty() || partial_truncated) {
+      line_tmp.swap(partial);
+      partial.clear();
+      partial_truncated = false;
+      process_line(line_tmp.data(), line_tmp.size(), partial_offset);
+      line_tmp.clear();
+    }
+    if (held_cr) {
+      held_cr = false;
+      emit("\r", 1);
+    }
+    mid_line = false;
+    {
+      frame& f = stack.back();
+      if (f.st == state::headers) {
+        finish_field();
+        end_headers(pos, false);
+      }
+    }
+    emit_pending();
+    while (!stack.empty()) end_top(pos, true);
+    finished = true;
+  }
+};
+
+parser::parser(parser_handler& handler, parser_limits limits)
+    : impl_(std::make_unique<impl>(handler, limits)) {}
+
+parser::~parser() = default;
+
+void parser::feed(std::string_view data, std::error_code& ec) {
+  if (impl_->finished) {
+    ec = make_error_code(errc::bad_argument);
+    return;
+  }
+  if (!impl_->error) impl_->feed(data);
+  ec = impl_->error;
+}
+
+void parser::finish(std::error_code& ec) {
+  if (impl_->finished) {
+    ec = impl_->error;
+    return;
+  }
+  impl_->finish();
+  ec = impl_->error;
+}
+
+std::uint64_t parser::offset() const noexcept {
+  return impl_->pos;
+}
+bool parser::finished() const noexcept {
+  return impl_->finished;
+}
+
+// ------------------------------------------------------------------ tree_builder
+
+void tree_builder::on_entity_begin(const entity_head& e) {
+  (void)e;
+  if (!started_) {
+    started_ = true;
+    stack_.push_back(&root_);
+    return;
+  }
+  entity* parent = stack_.back();
+  parent->parts.emplace_back();
+  stack_.push_back(&parent->parts.back());
+}
+
+void tree_builder::on_body_chunk(const entity_head& e, std::string_view decoded) {
+  (void)e;
+  if (keep_bodies_) stack_.back()->body.append(decoded);
+}
+
+std::string* tree_builder::body_target(const entity_head& e) {
+  (void)e;
+  return keep_bodies_ ? &stack_.back()->body : nullptr;
+}
+
+void tree_builder::on_preamble(const entity_head& e, std::string_view raw) {
+  (void)e;
+  stack_.back()->preamble.append(raw);
+}
+
+void tree_builder::on_epilogue(const entity_head& e, std::string_view raw) {
+  (void)e;
+  stack_.back()->epilogue.append(raw);
+}
+
+void tree_builder::on_entity_end(entity_head& e) {
+  entity* t = stack_.back();
+  static_cast<entity_head&>(*t) = std::move(e);
+  // a multipart without any boundary line is a leaf: its preamble is its body
+  if (!t->container && t->parts.empty() && t->body.empty() && !t->preamble.empty())
+    t->body = std::move(t->preamble);
+  stack_.pop_back();
+}
+
+message tree_builder::take() {
+  started_ = false;
+  stack_.clear();
+  return message(std::move(root_));
+}
+
+// ------------------------------------------------------------------ convenience
+
+message parse_message(std::string_view bytes, std::error_code& ec, const parser_limits& limits) {
+  tree_builder tb;
+  parser p(tb, limits);
+  p.feed(bytes, ec);
+  std::error_code ec2;
+  p.finish(ec2);
+  if (!ec) ec = ec2;
+  return tb.take();
+}
+
+message parse_message(std::string_view bytes, const parser_limits& limits) {
+  std::error_code ec;
+  return parse_message(bytes, ec, limits);
+}
+
+void parse_stream(byte_source& src, parser_handler& handler, std::error_code& ec,
+                  const parser_limits& limits, std::size_t chunk_size) {
+  ec.clear();
+  parser p(handler, limits);
+  std::string buf(chunk_size ? chunk_size : 65536, '\0');
+  for (;;) {
+    std::size_t n = src.read(std::span<char>(buf.data(), buf.size()), ec);
+    if (ec) return;
+    if (n == 0) break;
+    p.feed(std::string_view(buf.data(), n), ec);
+    if (ec) return;
+  }
+  p.finish(ec);
+}
+
+message parse_file(const std::string& path, std::error_code& ec, const parser_limits& limits) {
+  file_source src(path);
+  tree_builder tb;
+  parse_stream(src, tb, ec, limits);
+  return tb.take();
+}
+
+}  // namespace mailproto::mime
