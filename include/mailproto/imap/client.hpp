@@ -1,0 +1,233 @@
+// mailproto/imap/client.hpp — the IMAP client: sync and async API over one state machine.
+//
+//   imap::client c;                                         // sync: owns its io_context
+//   c.connect({.net = {.host = "127.0.0.1", .port = 143, .tls = net::tls_mode::starttls,
+//                      .tls_opts = {.cafile = ca}}});
+//   c.login("bob", password);
+//   for (auto& f : c.list("", "*")) std::cout << f.name << '\n';
+//   c.select("INBOX");
+//   auto found = c.search(imap::search_key::unseen());
+//   c.fetch(imap::sequence_set::of(found.ids), imap::fetch_items{}.uid().envelope());
+//   c.logout();
+//
+// Every operation comes three ways: `f(args..., std::error_code&)`, throwing `f(args...)`
+// (mailproto::error carrying last_reply()), and `async_f(args..., token)` for any Asio
+// completion token (callback, use_future, use_awaitable, deferred); the completion
+// signature is void(std::error_code, R) or void(std::error_code). One operation at a time
+// per client. A server refusal is imap::errc::no / bad / unavailable with the server's text
+// and response code in last_reply() (status "NO", enhanced "TRYCREATE"); a BYE, EOF, timeout
+// or malformed response is fatal (mailproto::is_fatal) and the client must reconnect.
+//
+// Unsolicited responses (EXISTS, EXPUNGE, FETCH flag changes, ALERT, BYE) update
+// selected() and reach the handler set with set_event_handler(); the handler runs inside
+// the running operation and must not call back into the client.
+#pragma once
+
+#include <mailproto/error.hpp>
+#include <mailproto/imap/detail/ops.hpp>
+#include <mailproto/imap/errc.hpp>
+#include <mailproto/imap/protocol.hpp>
+#include <mailproto/imap/types.hpp>
+#include <mailproto/net/connection.hpp>
+
+#include <asio/any_io_executor.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mailproto::imap {
+
+class client {
+ public:
+  /// Synchronous use: the client runs its own io_context.
+  client();
+  /// Asynchronous use on `ex` (sync calls then need another thread running `ex`).
+  explicit client(asio::any_io_executor ex);
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+  ~client();
+
+  // ---- state
+  session_state state() const noexcept { return proto_->state(); }
+  const capabilities& caps() const noexcept { return proto_->caps(); }
+  const mailbox_state& selected() const noexcept { return proto_->mailbox(); }
+  /// The last status response (tagged or BYE): untrusted server text.
+  const server_reply& last_reply() const noexcept { return proto_->last_reply(); }
+  const net::tls_info& tls() const { return conn_.tls(); }
+  server_quirks& quirks() noexcept { return proto_->quirks(); }
+  protocol& session() noexcept { return *proto_; }
+  net::connection& connection() noexcept { return conn_; }
+  /// See the class comment: the handler must not call back into the client.
+  void set_event_handler(std::function<void(const event&)> h);
+  /// Ask a running idle() to send DONE and finish (thread-safe).
+  void stop_idle();
+  /// Cancel the running operation (completes with net::errc::cancelled).
+  void cancel();
+
+  // ---- connection
+  /// Connect, read the greeting, learn capabilities, STARTTLS as options.net.tls says.
+  void connect(const client_options& o, std::error_code& ec);
+  void connect(const client_options& o);
+  template <class Token>
+  auto async_connect(const client_options& o, Token&& token) {
+    prepare(o);
+    return conn_.async_run_owned(detail::make_connect_op(*proto_), std::forward<Token>(token));
+  }
+
+#define MAILPROTO_IMAP_OP(R, name, params, args, factory)                      \
+  R name(MAILPROTO_IMAP_UNPAREN params, std::error_code& ec);                  \
+  R name(MAILPROTO_IMAP_UNPAREN params);                                       \
+  template <class Token>                                                       \
+  auto async_##name(MAILPROTO_IMAP_UNPAREN params, Token&& token) {            \
+    return conn_.async_run_owned(detail::factory, std::forward<Token>(token)); \
+  }
+#define MAILPROTO_IMAP_OP0(R, name, factory)                                   \
+  R name(std::error_code& ec);                                                 \
+  R name();                                                                    \
+  template <class Token>                                                       \
+  auto async_##name(Token&& token) {                                           \
+    return conn_.async_run_owned(detail::factory, std::forward<Token>(token)); \
+  }
+#define MAILPROTO_IMAP_UNPAREN(...) __VA_ARGS__
+
+  /// LOGIN (RFC 9051 §6.2.3). Refused without TLS unless allow_plaintext_auth.
+  MAILPROTO_IMAP_OP(void, login, (const std::string& user, const std::string& password), _,
+                    make_login_op(*proto_, user, password))
+  /// AUTHENTICATE with the strongest shared SASL mechanism (SASL-IR when offered).
+  MAILPROTO_IMAP_OP(void, authenticate, (const sasl::credentials& creds), _,
+                    make_authenticate_op(*proto_, creds))
+  /// CAPABILITY (also refreshes caps()).
+  MAILPROTO_IMAP_OP0(capabilities, capability, make_capability_op(*proto_))
+  /// ENABLE (RFC 5161); returns what the server enabled.
+  MAILPROTO_IMAP_OP(std::vector<std::string>, enable, (std::vector<std::string> extensions), _,
+                    make_enable_op(*proto_, std::move(extensions)))
+  /// ID (RFC 2971): send ours (empty = NIL), get the server's.
+  MAILPROTO_IMAP_OP(id_fields, id, (id_fields fields), _, make_id_op(*proto_, std::move(fields)))
+  /// NAMESPACE (RFC 2342).
+  MAILPROTO_IMAP_OP0(namespace_info, get_namespace, make_namespace_op(*proto_))
+  /// LIST reference pattern; names decoded to UTF-8; RETURN (SPECIAL-USE [STATUS]) if offered.
+  MAILPROTO_IMAP_OP(std::vector<list_entry>, list,
+                    (const std::string& reference, const std::string& pattern, list_options o), _,
+                    make_list_op(*proto_, reference, pattern, o, false))
+  /// LSUB (IMAP4rev1; deprecated in IMAP4rev2).
+  MAILPROTO_IMAP_OP(std::vector<list_entry>, lsub,
+                    (const std::string& reference, const std::string& pattern), _,
+                    make_list_op(*proto_, reference, pattern, {}, true))
+  /// STATUS mailbox (items: status_item bits).
+  MAILPROTO_IMAP_OP(status_info, status, (const std::string& mailbox, unsigned items), _,
+                    make_status_op(*proto_, mailbox, items))
+  /// STATUS of several mailboxes, the commands pipelined in one write (RFC 9051 §5.5);
+  /// one entry per mailbox, each with its own error (a NO for one does not fail the rest).
+  MAILPROTO_IMAP_OP(std::vector<status_entry>, status_many,
+                    (std::vector<std::string> mailboxes, unsigned items), _,
+                    make_status_many_op(*proto_, std::move(mailboxes), items))
+  /// SELECT / EXAMINE.
+  MAILPROTO_IMAP_OP(mailbox_state, select, (const std::string& mailbox), _,
+                    make_select_op(*proto_, mailbox, false))
+  MAILPROTO_IMAP_OP(mailbox_state, examine, (const std::string& mailbox), _,
+                    make_select_op(*proto_, mailbox, true))
+  MAILPROTO_IMAP_OP(void, create, (const std::string& mailbox), _,
+                    make_mailbox_op(*proto_, "CREATE", mailbox))
+  MAILPROTO_IMAP_OP(void, delete_mailbox, (const std::string& mailbox), _,
+                    make_mailbox_op(*proto_, "DELETE", mailbox))
+  MAILPROTO_IMAP_OP(void, rename, (const std::string& from, const std::string& to), _,
+                    make_mailbox_op(*proto_, "RENAME", from, to))
+  MAILPROTO_IMAP_OP(void, subscribe, (const std::string& mailbox), _,
+                    make_mailbox_op(*proto_, "SUBSCRIBE", mailbox))
+  MAILPROTO_IMAP_OP(void, unsubscribe, (const std::string& mailbox), _,
+                    make_mailbox_op(*proto_, "UNSUBSCRIBE", mailbox))
+  /// APPEND the bytes of `message` (streamed through a literal); flags and date optional.
+  /// `message` must stay alive until the operation completes.
+  MAILPROTO_IMAP_OP(append_result, append,
+                    (const std::string& mailbox, byte_source& message,
+                     std::vector<std::string> flags, std::optional<std::string> date),
+                    _, make_append_op(*proto_, mailbox, message, std::move(flags), std::move(date)))
+  /// FETCH / UID FETCH. With o.on_message the results go there one by one.
+  MAILPROTO_IMAP_OP(std::vector<fetch_message>, fetch,
+                    (const sequence_set& set, const fetch_items& items, fetch_options o), _,
+                    make_fetch_op(*proto_, set, items, std::move(o)))
+  /// STORE / UID STORE; returns the FETCH responses (none with .SILENT).
+  MAILPROTO_IMAP_OP(std::vector<fetch_message>, store,
+                    (const sequence_set& set, store_mode mode, std::vector<std::string> flags,
+                     store_options o),
+                    _, make_store_op(*proto_, set, mode, std::move(flags), o))
+  /// SEARCH / UID SEARCH (ESEARCH when offered).
+  MAILPROTO_IMAP_OP(search_result, search, (const search_key& key, search_options o), _,
+                    make_search_op(*proto_, key, std::move(o)))
+  /// COPY / UID COPY.
+  MAILPROTO_IMAP_OP(copy_result, copy, (const sequence_set& set, const std::string& dest, bool uid),
+                    _, make_copy_op(*proto_, set, dest, uid, false))
+  /// MOVE / UID MOVE; without MOVE: COPY, STORE +FLAGS.SILENT (\Deleted), then UID EXPUNGE
+  /// of exactly those messages (UIDPLUS) or EXPUNGE. Nothing is expunged if COPY fails.
+  MAILPROTO_IMAP_OP(copy_result, move, (const sequence_set& set, const std::string& dest, bool uid),
+                    _, make_copy_op(*proto_, set, dest, uid, true))
+  /// EXPUNGE; returns the expunged message numbers.
+  MAILPROTO_IMAP_OP0(std::vector<std::uint32_t>, expunge, make_expunge_op(*proto_, std::nullopt))
+  /// UID EXPUNGE (UIDPLUS).
+  MAILPROTO_IMAP_OP(std::vector<std::uint32_t>, uid_expunge, (const sequence_set& uids), _,
+                    make_expunge_op(*proto_, uids))
+  MAILPROTO_IMAP_OP0(void, close, make_simple_op(*proto_, "CLOSE"))
+  MAILPROTO_IMAP_OP0(void, unselect, make_simple_op(*proto_, "UNSELECT"))
+  MAILPROTO_IMAP_OP0(void, noop, make_simple_op(*proto_, "NOOP"))
+  /// IDLE until o.on_event returns false, o.interval passes, stop_idle() or cancel().
+  MAILPROTO_IMAP_OP(void, idle, (idle_options o), _, make_idle_op(*proto_, std::move(o)))
+  MAILPROTO_IMAP_OP0(void, logout, make_logout_op(*proto_))
+
+#undef MAILPROTO_IMAP_OP
+  // Shorter forms with default options.
+  std::vector<list_entry> list(const std::string& ref, const std::string& pattern) {
+    return list(ref, pattern, list_options{});
+  }
+  std::vector<list_entry> list(const std::string& ref, const std::string& pattern,
+                               std::error_code& ec) {
+    return list(ref, pattern, list_options{}, ec);
+  }
+  static constexpr unsigned default_status_items =
+      status_messages | status_uidnext | status_uidvalidity | status_unseen;
+  status_info status(const std::string& mailbox) {
+    return status(mailbox, default_status_items);
+  }
+  status_info status(const std::string& mailbox, std::error_code& ec) {
+    return status(mailbox, default_status_items, ec);
+  }
+  append_result append(const std::string& mailbox, byte_source& message) {
+    return append(mailbox, message, {}, std::nullopt);
+  }
+  append_result append(const std::string& mailbox, byte_source& message, std::error_code& ec) {
+    return append(mailbox, message, {}, std::nullopt, ec);
+  }
+  std::vector<fetch_message> fetch(const sequence_set& set, const fetch_items& items) {
+    return fetch(set, items, fetch_options{});
+  }
+  std::vector<fetch_message> fetch(const sequence_set& set, const fetch_items& items,
+                                   std::error_code& ec) {
+    return fetch(set, items, fetch_options{}, ec);
+  }
+  std::vector<fetch_message> store(const sequence_set& set, store_mode mode,
+                                   std::vector<std::string> flags) {
+    return store(set, mode, std::move(flags), store_options{});
+  }
+  search_result search(const search_key& key) {
+    return search(key, search_options{});
+  }
+  search_result search(const search_key& key, std::error_code& ec) {
+    return search(key, search_options{}, ec);
+  }
+#undef MAILPROTO_IMAP_OP0
+#undef MAILPROTO_IMAP_UNPAREN
+
+ private:
+  void prepare(const client_options& o);
+  template <class R>
+  R run(std::unique_ptr<net::result_operation<R>> op, std::error_code& ec);
+  template <class R>
+  R run_throw(std::unique_ptr<net::result_operation<R>> op);
+
+  net::connection conn_;
+  std::unique_ptr<protocol> proto_;
+  std::function<void(const event&)> handler_;
+};
+
+}  // namespace mailproto::imap

@@ -1,0 +1,391 @@
+// mailproto/imap/types.hpp — the values IMAP commands take and the results they give.
+//
+// Builders for command arguments (sequence_set, fetch_items, search_key), the structured
+// results decoded from server responses (list_entry, status_info, mailbox_state,
+// fetch_message with envelope and body_structure, search_result, ...), the events a session
+// reports, and the mailbox-name codec (modified UTF-7, RFC 3501 §5.1.3).
+//
+// All server-supplied strings here are untrusted text.
+#pragma once
+
+#include <mailproto/imap/response_parser.hpp>
+
+#include <mailproto/io.hpp>
+#include <mailproto/server_reply.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace mailproto::imap {
+
+// ------------------------------------------------------------------ arguments
+
+/// sequence-set (RFC 9051 §9): "1:4,7,9:*". Built from numbers and ranges; `*` is 0.
+class sequence_set {
+ public:
+  sequence_set() = default;
+  /// One number (0 means "*").
+  static sequence_set single(std::uint32_t n);
+  /// A range a:b (0 means "*").
+  static sequence_set range(std::uint32_t a, std::uint32_t b);
+  /// "1:*".
+  static sequence_set all();
+  /// The numbers given, compressed into ranges.
+  static sequence_set of(std::vector<std::uint32_t> numbers);
+  /// Parses "1:4,7,*"; nullopt if it is not a valid sequence-set.
+  static std::optional<sequence_set> parse(std::string_view text);
+
+  sequence_set& add(std::uint32_t n) { return add(n, n); }
+  sequence_set& add(std::uint32_t a, std::uint32_t b);
+  bool empty() const noexcept { return ranges_.empty(); }
+  /// Wire form, e.g. "1:4,7,9:*".
+  std::string to_string() const;
+  /// Whether n is in the set (`*` matches only `largest`).
+  bool contains(std::uint32_t n, std::uint32_t largest = 0) const noexcept;
+  const std::vector<std::pair<std::uint32_t, std::uint32_t>>& ranges() const noexcept {
+    return ranges_;
+  }
+  /// Every number in the set, ranges expanded (bounded by `max`; `*` → `largest`).
+  std::vector<std::uint32_t> expand(std::uint32_t largest = 0, std::size_t max = 1 << 20) const;
+
+ private:
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges_;
+};
+
+/// The items of a FETCH (RFC 9051 §6.4.5), built by name:
+///   fetch_items{}.uid().flags().envelope().body_section("HEADER.FIELDS (SUBJECT)")
+class fetch_items {
+ public:
+  fetch_items& uid() { return add("UID"); }
+  fetch_items& flags() { return add("FLAGS"); }
+  fetch_items& internal_date() { return add("INTERNALDATE"); }
+  fetch_items& size() { return add("RFC822.SIZE"); }
+  fetch_items& envelope() { return add("ENVELOPE"); }
+  fetch_items& body_structure() { return add("BODYSTRUCTURE"); }
+  fetch_items& modseq() { return add("MODSEQ"); }
+  /// BODY.PEEK[section]<offset.count> (peek: do not set \Seen) or BODY[...].
+  /// `section` is the section-spec text: "", "HEADER", "TEXT", "1.2", "HEADER.FIELDS (FROM)".
+  fetch_items& body_section(std::string_view section = "", bool peek = true,
+                            std::optional<std::pair<std::uint64_t, std::uint64_t>> partial = {});
+  /// BINARY.PEEK[part] (RFC 3516 / RFC 9051): content transfer decoding by the server.
+  fetch_items& binary(std::string_view part, bool peek = true);
+  /// Any other item, sent verbatim (must be atom characters and a section).
+  fetch_items& add(std::string_view item);
+  const std::vector<std::string>& items() const noexcept { return items_; }
+  bool empty() const noexcept { return items_.empty(); }
+
+ private:
+  std::vector<std::string> items_;
+};
+
+/// A search-key (RFC 9051 §6.4.4) built from typed parts, e.g.
+///   search_key::all().and_(search_key::from("alice")).and_(search_key::unseen())
+/// String arguments go out as quoted strings or literals as their content needs.
+class search_key {
+ public:
+  struct token {
+    enum class kind : unsigned char { atom, string, open, close };
+    kind type = kind::atom;
+    std::string text;
+  };
+  static search_key all() { return atom("ALL"); }
+  static search_key seen() { return atom("SEEN"); }
+  static search_key unseen() { return atom("UNSEEN"); }
+  static search_key answered() { return atom("ANSWERED"); }
+  static search_key deleted() { return atom("DELETED"); }
+  static search_key undeleted() { return atom("UNDELETED"); }
+  static search_key flagged() { return atom("FLAGGED"); }
+  static search_key draft() { return atom("DRAFT"); }
+  static search_key recent() { return atom("RECENT"); }
+  static search_key keyword(std::string_view flag) { return atom("KEYWORD").arg_atom(flag); }
+  static search_key from(std::string_view s) { return atom("FROM").arg(s); }
+  static search_key to(std::string_view s) { return atom("TO").arg(s); }
+  static search_key cc(std::string_view s) { return atom("CC").arg(s); }
+  static search_key bcc(std::string_view s) { return atom("BCC").arg(s); }
+  static search_key subject(std::string_view s) { return atom("SUBJECT").arg(s); }
+  static search_key body(std::string_view s) { return atom("BODY").arg(s); }
+  static search_key text(std::string_view s) { return atom("TEXT").arg(s); }
+  static search_key header(std::string_view field, std::string_view s) {
+    return atom("HEADER").arg(field).arg(s);
+  }
+  /// Dates are "1-Feb-2026" (date-text, RFC 9051 §9); checked when written.
+  static search_key since(std::string_view date) { return atom("SINCE").arg_atom(date); }
+  static search_key before(std::string_view date) { return atom("BEFORE").arg_atom(date); }
+  static search_key on(std::string_view date) { return atom("ON").arg_atom(date); }
+  static search_key larger(std::uint64_t n) { return atom("LARGER").arg_atom(std::to_string(n)); }
+  static search_key smaller(std::uint64_t n) { return atom("SMALLER").arg_atom(std::to_string(n)); }
+  static search_key uid(const sequence_set& s) { return atom("UID").arg_atom(s.to_string()); }
+  static search_key seq(const sequence_set& s) { return atom(s.to_string()); }
+  /// MODSEQ n (CONDSTORE, RFC 7162 §3.1.5).
+  static search_key modseq(std::uint64_t n) { return atom("MODSEQ").arg_atom(std::to_string(n)); }
+  static search_key not_(const search_key& k);
+  static search_key or_(const search_key& a, const search_key& b);
+  /// Both this and `k` (keys side by side are ANDed).
+  search_key& and_(const search_key& k);
+  /// A raw atom (a key this builder does not name).
+  static search_key atom(std::string_view a);
+  search_key& arg(std::string_view s);
+  search_key& arg_atom(std::string_view s);
+  const std::vector<token>& tokens() const noexcept { return tokens_; }
+
+ private:
+  std::vector<token> tokens_;
+};
+
+/// STORE modes (RFC 9051 §6.4.6).
+enum class store_mode { replace, add, remove };
+
+/// STATUS data items (RFC 9051 §6.3.11, RFC 7162 HIGHESTMODSEQ).
+enum status_item : unsigned {
+  status_messages = 1,
+  status_uidnext = 2,
+  status_uidvalidity = 4,
+  status_unseen = 8,
+  status_deleted = 16,
+  status_size = 32,
+  status_recent = 64,  ///< IMAP4rev1 only
+  status_highestmodseq = 128,
+};
+
+// ------------------------------------------------------------------ results
+
+/// The server's capabilities (RFC 9051 §7.2.2), names as sent.
+struct capabilities {
+  std::vector<std::string> names;
+  /// Case-insensitive: has("IDLE"), has("AUTH=PLAIN").
+  bool has(std::string_view name) const noexcept;
+  /// The SASL mechanisms from AUTH=... entries.
+  std::vector<std::string> auth_mechanisms() const;
+  bool empty() const noexcept { return names.empty(); }
+};
+
+/// STATUS response (RFC 9051 §7.3.5).
+struct status_info {
+  std::string mailbox;  ///< decoded to UTF-8
+  std::optional<std::uint32_t> messages, uidnext, uidvalidity, unseen, recent;
+  std::optional<std::uint64_t> deleted, size, highestmodseq;
+};
+
+/// One LIST / LSUB entry (RFC 9051 §7.3.1, RFC 6154 SPECIAL-USE).
+struct list_entry {
+  std::string name;                     ///< decoded to UTF-8 (modified UTF-7 or UTF8=ACCEPT)
+  std::string raw_name;                 ///< as sent by the server
+  std::string delimiter;                ///< "/" or "." ...; empty for NIL (flat namespace)
+  std::vector<std::string> attributes;  ///< "\HasNoChildren", "\Sent", ...
+  std::optional<status_info> status;    ///< LIST-STATUS (RFC 5819)
+  /// Case-insensitive attribute test: has_attribute("\\Noselect").
+  bool has_attribute(std::string_view a) const noexcept;
+};
+
+/// The selected mailbox, from SELECT/EXAMINE and kept up to date by unsolicited responses.
+struct mailbox_state {
+  std::string name;  ///< UTF-8
+  bool read_only = false;
+  std::uint32_t exists = 0;
+  std::uint32_t recent = 0;
+  std::optional<std::uint32_t> uidvalidity, uidnext, unseen;
+  std::optional<std::uint64_t> highestmodseq;
+  bool nomodseq = false;
+  std::vector<std::string> flags, permanent_flags;
+};
+
+/// address (RFC 9051 §7.5.2 ENVELOPE); a group start has host NIL, its end mailbox NIL too.
+struct address {
+  std::optional<std::string> name, adl, mailbox, host;
+  /// "mailbox@host", or "" when either is missing.
+  std::string email() const;
+};
+
+/// ENVELOPE (RFC 9051 §7.5.2): every field may be NIL.
+struct envelope {
+  std::optional<std::string> date, subject;
+  std::vector<address> from, sender, reply_to, to, cc, bcc;
+  std::optional<std::string> in_reply_to, message_id;
+};
+
+/// BODYSTRUCTURE / BODY (RFC 9051 §7.5.2), every field incl. extension data.
+struct body_structure {
+  std::string type, subtype;  ///< upper-cased by most servers; compare case-insensitively
+  std::vector<std::pair<std::string, std::string>> params;  ///< body-fld-param
+  std::optional<std::string> id, description;
+  std::string encoding;                     ///< "7BIT", "BASE64", ...
+  std::uint64_t size = 0;                   ///< body-fld-octets
+  std::optional<std::uint64_t> lines;       ///< text/* and message/rfc822
+  std::optional<struct envelope> envelope;  ///< message/rfc822
+  /// multipart: the parts; message/rfc822: the one encapsulated body.
+  std::vector<body_structure> parts;
+  // extension data (BODYSTRUCTURE only)
+  std::optional<std::string> md5;
+  std::optional<std::string> disposition;  ///< "attachment", "inline"
+  std::vector<std::pair<std::string, std::string>> disposition_params;
+  std::vector<std::string> language;
+  std::optional<std::string> location;
+  std::vector<value> extensions;  ///< body-extension values after location, kept raw
+  /// type is MULTIPART (then `parts` holds the parts and subtype says which kind).
+  bool is_multipart() const noexcept;
+};
+
+/// One FETCH response (RFC 9051 §7.5.2): the items the server sent.
+struct fetch_message {
+  std::uint32_t seq = 0;
+  std::optional<std::uint32_t> uid;
+  std::optional<std::vector<std::string>> flags;
+  std::optional<std::string> internal_date;
+  std::optional<std::uint64_t> size;
+  std::optional<struct envelope> envelope;
+  std::optional<body_structure> body;  ///< BODYSTRUCTURE (or BODY without section)
+  std::optional<std::uint64_t> modseq;
+  /// BODY[section]<origin> / BINARY[...] contents by item name as the server sent it
+  /// ("BODY[]", "BODY[HEADER]", "BINARY[1]", "BODY[]<0>"); nullopt for NIL; a body that was
+  /// streamed to a sink is not stored here (see `streamed`).
+  std::map<std::string, std::optional<std::string>> sections;
+  std::vector<std::string> streamed;  ///< items whose data went to a sink
+  /// Items this decoder does not know, raw: name -> value.
+  std::vector<std::pair<std::string, value>> other;
+  /// The first section's data, or "" (convenience).
+  std::string section(std::string_view name) const;
+};
+
+/// SEARCH / ESEARCH result (RFC 9051 §7.3.4, RFC 4731).
+struct search_result {
+  std::vector<std::uint32_t> ids;  ///< message numbers or UIDs (ESEARCH ALL expanded)
+  bool uid = false;
+  std::optional<std::uint32_t> min, max, count;
+  std::optional<std::uint64_t> modseq;
+};
+
+/// One answer of a pipelined STATUS (client::status_many): the data, or why it failed.
+struct status_entry {
+  std::string mailbox;
+  status_info status;
+  std::error_code error;  ///< errc::no / bad for this mailbox only
+  server_reply reply;     ///< the NO/BAD text, if any
+};
+
+/// NAMESPACE (RFC 2342, RFC 9051 §7.3.7).
+struct namespace_info {
+  struct entry {
+    std::string prefix, delimiter;
+  };
+  std::vector<entry> personal, other_users, shared;
+};
+
+/// Results of COPY/MOVE/APPEND with UIDPLUS (RFC 4315) response codes.
+struct copy_result {
+  std::optional<std::uint32_t> uidvalidity;
+  sequence_set source_uids, dest_uids;
+};
+struct append_result {
+  std::optional<std::uint32_t> uidvalidity, uid;
+};
+
+/// ID (RFC 2971) field/value pairs.
+using id_fields = std::vector<std::pair<std::string, std::optional<std::string>>>;
+
+/// Something the server reported that the caller did not ask for (RFC 9051 §7, §5.2):
+/// delivered to client::set_event_handler. The handler must not call back into the client.
+struct event {
+  enum class kind {
+    exists,    ///< `number` = new EXISTS count
+    recent,    ///< `number` = RECENT count (IMAP4rev1)
+    expunge,   ///< `number` = the expunged message number
+    vanished,  ///< `uids` vanished (QRESYNC, RFC 7162 §3.2.10); `earlier` set for EARLIER
+    fetch,     ///< an unsolicited FETCH (flag change): `message`
+    flags,     ///< FLAGS of the mailbox changed: `flags`
+    alert,     ///< [ALERT] text the RFC says must be shown to the user: `text`
+    bye,       ///< the server is closing: `text`
+    status,    ///< an untagged OK/NO/BAD with text (and maybe a code): `text`, `code`
+  };
+  kind type = kind::exists;
+  std::uint32_t number = 0;
+  fetch_message message;
+  sequence_set uids;
+  bool earlier = false;
+  std::vector<std::string> flags;
+  std::string code, text;
+};
+
+// ------------------------------------------------------------------ command options
+
+/// LIST options (RFC 5258 LIST-EXTENDED, RFC 6154 SPECIAL-USE, RFC 5819 LIST-STATUS).
+struct list_options {
+  /// Ask for RETURN (SPECIAL-USE) when the server offers SPECIAL-USE.
+  bool special_use = true;
+  /// status_item bits: ask for RETURN (STATUS (...)) when LIST-STATUS is offered (else
+  /// ignored). 0 = none.
+  unsigned status_items = 0;
+};
+
+/// FETCH options.
+struct fetch_options {
+  bool uid = false;  ///< UID FETCH; the set holds UIDs
+  /// CHANGEDSINCE (CONDSTORE, RFC 7162 §3.1.4.1); 0 = not sent.
+  std::uint64_t changed_since = 0;
+  /// Called once per message as its FETCH response completes (the result vector then
+  /// stays empty, so 100k messages are never held at once).
+  std::function<void(fetch_message&)> on_message;
+  /// Receives the bytes of every BODY[...]/BINARY[...] literal as they arrive (streamed,
+  /// never held whole); `on_body` is told which message/item each belongs to first.
+  byte_sink* body_sink = nullptr;
+  std::function<void(std::uint32_t seq, std::string_view item, std::uint64_t size)> on_body;
+};
+
+/// STORE options (RFC 9051 §6.4.6, RFC 7162 UNCHANGEDSINCE).
+struct store_options {
+  bool uid = false;
+  bool silent = false;  ///< .SILENT: no FETCH responses back
+  std::optional<std::uint64_t> unchanged_since;
+};
+
+/// SEARCH options.
+struct search_options {
+  bool uid = false;
+  /// Use ESEARCH (RETURN (ALL COUNT MIN MAX)) when the server offers it.
+  bool esearch = true;
+  /// CHARSET argument ("UTF-8"); empty: none (IMAP4rev2 is UTF-8 anyway).
+  std::string charset;
+};
+
+/// IDLE options (RFC 2177, RFC 9051 §6.3.13).
+struct idle_options {
+  /// Finish (DONE) after this long; the RFC asks clients to re-issue IDLE at least every
+  /// 29 minutes. Values of 29 minutes or more are clamped below it.
+  std::chrono::milliseconds interval{std::chrono::minutes(28)};
+  /// Every response seen while idling; return false to send DONE and finish.
+  std::function<bool(const event&)> on_event;
+};
+
+// ------------------------------------------------------------------ mailbox names
+
+/// Modified UTF-7 (RFC 3501 §5.1.3) from UTF-8. Invalid UTF-8: errc::invalid_argument.
+std::string encode_mailbox_utf7(std::string_view utf8, std::error_code& ec);
+/// Modified UTF-7 to UTF-8. A malformed name is returned unchanged with `ec` set.
+std::string decode_mailbox_utf7(std::string_view name, std::error_code& ec);
+
+// ------------------------------------------------------------------ decoders
+// Each takes one parsed response and fills the result; a response of the wrong shape sets
+// errc::bad_response. `utf8` says whether mailbox names are UTF-8 (UTF8=ACCEPT enabled).
+
+capabilities decode_capability(const std::vector<value>& names);
+list_entry decode_list(const response& r, bool utf8, std::error_code& ec);
+status_info decode_status(const response& r, bool utf8, std::error_code& ec);
+fetch_message decode_fetch(const response& r, std::error_code& ec);
+envelope decode_envelope(const value& v, std::error_code& ec);
+body_structure decode_body(const value& v, std::error_code& ec);
+/// SEARCH (r.name "SEARCH") or ESEARCH (r.name "ESEARCH"): merged into `out`.
+void decode_search(const response& r, search_result& out, std::error_code& ec);
+namespace_info decode_namespace(const response& r, std::error_code& ec);
+id_fields decode_id(const response& r, std::error_code& ec);
+std::vector<std::string> decode_flags(const value& v, std::error_code& ec);
+/// VANISHED [(EARLIER)] uid-set.
+sequence_set decode_vanished(const response& r, bool& earlier, std::error_code& ec);
+
+}  // namespace mailproto::imap
