@@ -1,0 +1,161 @@
+// mailproto/smtp/client.hpp — an SMTP submission client (RFC 5321, RFC 6409), sync and async.
+//
+//   smtp::client c;                                    // sync: owns its io_context
+//   c.connect({.host = "smtp.example.test", .port = 587, .tls = net::tls_mode::starttls});
+//   c.login("alice", "secret");                         // AUTH, strongest mechanism offered
+//   auto r = c.send(source, {.from = "alice@example.test", .recipients = {"bob@example.test"}});
+//   c.quit();
+//
+// Every operation comes three ways (as in Asio):
+//   R f(args..., std::error_code& ec)       sets ec; last_reply() holds the server's words
+//   R f(args...)                             throws mailproto::error (code + last reply)
+//   auto async_f(args..., CompletionToken)   callback, asio::use_future, asio::use_awaitable,
+//                                            ...; signature void(std::error_code[, R]);
+//                                            completes on the token's associated executor
+// Async operations support per-operation cancellation (the token's cancellation slot) and
+// every step has a deadline (client_options::session.timeouts, else net io_timeout).
+// After a fatal error (mailproto::is_fatal) or a cancellation, usable() is false and the
+// client must reconnect; after a refusal (550 to RCPT, 535 to AUTH) it stays usable.
+// Only one operation may run at a time (else net::errc::operation_in_progress).
+#pragma once
+
+#include <mailproto/error.hpp>
+#include <mailproto/io.hpp>
+#include <mailproto/net/connection.hpp>
+#include <mailproto/sasl/mechanism.hpp>
+#include <mailproto/smtp/capabilities.hpp>
+#include <mailproto/smtp/detail/ops.hpp>
+#include <mailproto/smtp/envelope.hpp>
+#include <mailproto/smtp/errc.hpp>
+#include <mailproto/smtp/protocol.hpp>
+
+#include <asio/any_io_executor.hpp>
+
+#include <string_view>
+#include <system_error>
+
+namespace mailproto::smtp {
+
+/// Everything a client needs. Plain aggregate:
+/// smtp::client_options{.net = {.host = "127.0.0.1", .port = 587}, .session = {...}}.
+struct client_options {
+  net::connect_options net{};
+  protocol_options session{};
+};
+
+class client {
+ public:
+  /// A synchronous client with its own io_context.
+  explicit client(client_options o = {});
+  /// An asynchronous client whose I/O runs on `ex`.
+  explicit client(asio::any_io_executor ex, client_options o = {});
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  // ---------------------------------------------------------------- connect
+  /// Connect to `o` (replacing options().net): TCP (+TLS if implicit), greeting, EHLO
+  /// (HELO on 5xx), STARTTLS per o.tls and EHLO again. Errors: connection errors (OS),
+  /// net::errc (timeout, certificate_verify_failed, starttls_not_offered,
+  /// data_before_tls_handshake, ...), errc::tls_mode_mismatch, greeting_refused,
+  /// service_closing, bad_reply, reply category (EHLO/HELO refused).
+  void connect(const net::connect_options& o, std::error_code& ec);
+  void connect(const net::connect_options& o);
+  template <class Token>
+  auto async_connect(const net::connect_options& o, Token&& token) {
+    conn_.set_options(o);
+    opts_.net = o;
+    return conn_.async_run_owned(detail::make_connect_op(proto_, o.tls),
+                                 std::forward<Token>(token));
+  }
+
+  // ---------------------------------------------------------------- authenticate
+  /// AUTH with a user name and password (RFC 4954): the strongest mechanism offered.
+  /// Errors: errc::auth_failed (535/534/454...; last_reply() says why), auth_not_offered,
+  /// net::errc::plaintext_auth_refused (no TLS), sasl::errc (no common mechanism, ...).
+  void login(std::string_view user, std::string_view password, std::error_code& ec);
+  void login(std::string_view user, std::string_view password);
+  template <class Token>
+  auto async_login(std::string_view user, std::string_view password, Token&& token) {
+    return async_authenticate(
+        sasl::credentials::with_password(std::string(user), std::string(password)), {},
+        std::forward<Token>(token));
+  }
+  /// AUTH with any credential kind (password or OAuth token) and options.
+  void authenticate(const sasl::credentials& c, const auth_options& o, std::error_code& ec);
+  void authenticate(const sasl::credentials& c, const auth_options& o = {});
+  template <class Token>
+  auto async_authenticate(const sasl::credentials& c, const auth_options& o, Token&& token) {
+    return conn_.async_run_owned(detail::make_auth_op(proto_, c, o), std::forward<Token>(token));
+  }
+
+  // ---------------------------------------------------------------- send
+  /// Send one message: `message` is read in chunks (it must stay alive until the operation
+  /// completes). The result lists every recipient with its reply, also on failure. A refused
+  /// recipient does not stop the send when another was accepted (unless
+  /// opts.all_or_nothing). Errors: errc (no_recipients, bad_address, smtputf8_required,
+  /// message_too_large, all_recipients_rejected, recipients_deferred, ...), the reply
+  /// category (MAIL or DATA refused: 550, 452, ...), the source's own error, net errors.
+  send_result send(byte_source& message, const envelope& env, const send_options& opts,
+                   std::error_code& ec);
+  send_result send(byte_source& message, const envelope& env, std::error_code& ec) {
+    return send(message, env, send_options{}, ec);
+  }
+  send_result send(byte_source& message, const envelope& env, const send_options& opts = {});
+  template <class Token>
+  auto async_send(byte_source& message, const envelope& env, const send_options& opts,
+                  Token&& token) {
+    return conn_.async_run_owned(detail::make_send_op(proto_, message, env, opts),
+                                 std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_send(byte_source& message, const envelope& env, Token&& token) {
+    return async_send(message, env, send_options{}, std::forward<Token>(token));
+  }
+
+  // ---------------------------------------------------------------- small commands
+  /// NOOP (RFC 5321 §4.1.1.9): keeps the session alive, checks it works.
+  void noop(std::error_code& ec);
+  void noop();
+  template <class Token>
+  auto async_noop(Token&& token) {
+    return conn_.async_run_owned(detail::make_noop_op(proto_), std::forward<Token>(token));
+  }
+  /// RSET (RFC 5321 §4.1.1.5): abort a transaction.
+  void reset(std::error_code& ec);
+  void reset();
+  template <class Token>
+  auto async_reset(Token&& token) {
+    return conn_.async_run_owned(detail::make_reset_op(proto_), std::forward<Token>(token));
+  }
+  /// QUIT (RFC 5321 §4.1.1.10) and close. Never fails: a server that hung up is fine.
+  void quit(std::error_code& ec);
+  void quit();
+  template <class Token>
+  auto async_quit(Token&& token) {
+    return conn_.async_run_owned(detail::make_quit_op(proto_), std::forward<Token>(token));
+  }
+
+  // ---------------------------------------------------------------- state
+  /// The server's last reply (also after errors). Untrusted text.
+  const server_reply& last_reply() const noexcept { return proto_.last_reply(); }
+  /// What the server advertised in its (last) EHLO reply.
+  const smtp::capabilities& capabilities() const noexcept { return proto_.capabilities(); }
+  /// True when the session can take another command (connected, no fatal error).
+  bool usable() const { return proto_.usable() && conn_.is_open(); }
+  session_state state() const noexcept { return proto_.state(); }
+  bool authenticated() const noexcept { return proto_.authenticated(); }
+  const net::tls_info& tls() const { return conn_.tls(); }
+  /// Cancel the running async operation (it completes with net::errc::cancelled and the
+  /// session is then unusable: the server's state is unknown).
+  void cancel() { conn_.cancel(); }
+  const client_options& options() const noexcept { return opts_; }
+  net::connection& connection() noexcept { return conn_; }
+  asio::any_io_executor get_executor() const { return conn_.get_executor(); }
+
+ private:
+  client_options opts_;
+  net::connection conn_;
+  protocol proto_;
+};
+
+}  // namespace mailproto::smtp

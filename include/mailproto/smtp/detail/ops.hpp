@@ -1,0 +1,32 @@
+// mailproto/smtp/detail/ops.hpp — factories of the SMTP operations (defined in src/smtp/).
+// Internal: used by client.hpp's async initiations. Each returns a sans-I/O operation
+// that the connection driver runs (net/operation.hpp).
+#pragma once
+
+#include <mailproto/io.hpp>
+#include <mailproto/net/operation.hpp>
+#include <mailproto/net/options.hpp>
+#include <mailproto/sasl/mechanism.hpp>
+#include <mailproto/smtp/envelope.hpp>
+#include <mailproto/smtp/protocol.hpp>
+
+#include <memory>
+
+namespace mailproto::smtp::detail {
+
+/// Connect, greeting, EHLO (HELO fallback), STARTTLS per `mode`, EHLO again over TLS.
+std::unique_ptr<net::result_operation<void>> make_connect_op(protocol& p, net::tls_mode mode);
+/// AUTH with the chosen SASL mechanism.
+std::unique_ptr<net::result_operation<void>> make_auth_op(protocol& p, sasl::credentials creds,
+                                                          auth_options opts);
+/// One message: MAIL FROM, RCPT TO..., DATA or BDAT. `body` must outlive the operation.
+std::unique_ptr<net::result_operation<send_result>> make_send_op(protocol& p, byte_source& body,
+                                                                 envelope env, send_options opts);
+/// NOOP (RFC 5321 §4.1.1.9).
+std::unique_ptr<net::result_operation<void>> make_noop_op(protocol& p);
+/// RSET (RFC 5321 §4.1.1.5).
+std::unique_ptr<net::result_operation<void>> make_reset_op(protocol& p);
+/// QUIT (RFC 5321 §4.1.1.10), then close.
+std::unique_ptr<net::result_operation<void>> make_quit_op(protocol& p);
+
+}  // namespace mailproto::smtp::detail

@@ -1,0 +1,107 @@
+// mailproto/smtp/envelope.hpp — who a message goes to, and what happened to each recipient.
+//
+// The envelope (RFC 5321 §2.3.1) is separate from the message's headers: MAIL FROM and
+// RCPT TO say where it goes; From/To/Cc are only text inside the message. Bcc recipients
+// appear in the envelope and never in the bytes sent.
+#pragma once
+
+#include <mailproto/server_reply.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mailproto::smtp {
+
+/// DSN NOTIFY values (RFC 3461 §4.1), combinable with |. `never` excludes the others.
+enum class notify : unsigned {
+  none = 0,  ///< no NOTIFY parameter (server default)
+  never = 1,
+  success = 2,
+  failure = 4,
+  delay = 8,
+};
+constexpr notify operator|(notify a, notify b) {
+  return static_cast<notify>(static_cast<unsigned>(a) | static_cast<unsigned>(b));
+}
+constexpr bool has_flag(notify set, notify f) {
+  return (static_cast<unsigned>(set) & static_cast<unsigned>(f)) != 0;
+}
+
+/// DSN RET (RFC 3461 §4.3): return the full message or only the headers in a bounce.
+enum class dsn_return { none, full, headers };
+
+/// The body type declared with MAIL FROM BODY= (RFC 6152, RFC 3030).
+enum class body_type {
+  unspecified,  ///< no BODY parameter (7-bit content)
+  eight_bit,    ///< BODY=8BITMIME (needs 8BITMIME)
+  binary,       ///< BODY=BINARYMIME (needs BINARYMIME and CHUNKING; sent with BDAT)
+};
+
+struct recipient {
+  std::string address;  ///< addr-spec, without angle brackets: "bob@example.test"
+  notify notify_on = notify::none;
+  /// DSN ORCPT (RFC 3461 §4.2): the original recipient, sent as "rfc822;" + xtext.
+  std::string original_recipient;
+
+  recipient() = default;
+  recipient(std::string a) : address(std::move(a)) {}  // NOLINT: implicit on purpose
+  recipient(const char* a) : address(a) {}             // NOLINT
+};
+
+/// Where the message goes. Plain aggregate.
+struct envelope {
+  /// MAIL FROM addr-spec; empty string = the null reverse-path "<>" (bounces).
+  std::string from;
+  std::vector<recipient> recipients;
+  body_type body = body_type::unspecified;
+  /// SMTPUTF8 (RFC 6531 §3.4): sent automatically when an address is not ASCII; set this
+  /// to send it anyway (UTF-8 in the headers).
+  bool smtputf8 = false;
+  dsn_return ret = dsn_return::none;  ///< DSN RET (needs DSN)
+  std::string envid;                  ///< DSN ENVID (needs DSN), sent as xtext
+  bool require_tls = false;           ///< REQUIRETLS (RFC 8689; needs TLS and the extension)
+  /// The message size for SIZE= (RFC 1870); default: the byte_source's size() if known.
+  std::optional<std::uint64_t> size;
+};
+
+/// How the message body travels.
+enum class transfer_mode {
+  automatic,  ///< BDAT when the server offers CHUNKING, else DATA
+  data,       ///< always DATA (dot-stuffed)
+  bdat,       ///< always BDAT (errc::extension_not_supported without CHUNKING)
+};
+
+/// Per-send options. Plain aggregate.
+struct send_options {
+  /// Fail the whole send (nothing is transferred, RSET) if any recipient is refused.
+  bool all_or_nothing = false;
+  transfer_mode transfer = transfer_mode::automatic;
+  /// Bytes per BDAT chunk, and per write of a DATA body.
+  std::size_t chunk_size = 64 * 1024;
+};
+
+/// What the server said about one recipient.
+struct recipient_result {
+  std::string address;
+  bool accepted = false;  ///< RCPT TO got 2xx
+  server_reply reply;     ///< the RCPT TO reply (untrusted text)
+};
+
+/// The outcome of one send. Filled as far as the send got, also when it fails.
+struct send_result {
+  std::vector<recipient_result> recipients;  ///< one per envelope recipient, in order
+  server_reply mail_reply;                   ///< reply to MAIL FROM
+  server_reply final_reply;      ///< reply to the end of data (queue id in its text, usually)
+  std::uint64_t bytes_sent = 0;  ///< message bytes sent (after dot-stuffing/normalising)
+  bool delivered = false;        ///< the server took responsibility (2xx after the data)
+
+  /// Recipients accepted.
+  std::size_t accepted() const noexcept;
+  /// Recipients refused.
+  std::size_t rejected() const noexcept { return recipients.size() - accepted(); }
+};
+
+}  // namespace mailproto::smtp

@@ -1,0 +1,42 @@
+// mailproto/smtp/send.hpp — sending a mime::message_builder, and the one-call `smtp::send`.
+//
+// The SMTP core knows messages only as byte sources (client::send(byte_source&, envelope));
+// this header is the bridge to the MIME builder, and depends only on its public API:
+//
+//   mime::message_builder msg;
+//   msg.from("alice@example.test").to("bob@example.test")
+//      .subject("Tiêu đề: Lập trình mạng").text("Thân gửi An, ...").attach_file("bt.rar");
+//   smtp::send({.host = "smtp.example.test", .port = 587}, "alice", password, msg);
+//
+// which is Python's smtplib.SMTP(host, 587); starttls(); login(u, p); send_message(msg);
+// quit() — STARTTLS is the default tls_mode, certificates are verified.
+#pragma once
+
+#include <mailproto/mime/message_builder.hpp>
+#include <mailproto/smtp/client.hpp>
+
+#include <string_view>
+#include <system_error>
+
+namespace mailproto::smtp {
+
+/// The envelope of a built message: MAIL FROM = Sender or first From, RCPT TO = To, Cc and
+/// Bcc (the builder never writes Bcc into the message).
+envelope envelope_of(const mime::message_builder& msg);
+
+/// Send `msg` over a connected (and usually authenticated) client. The builder's options
+/// follow the server: 8-bit bodies with 8BITMIME, UTF-8 addresses with SMTPUTF8. Errors: as
+/// client::send, plus the builder's mime::errc (nothing sent then; see msg.error_message()).
+send_result send_message(client& c, const mime::message_builder& msg, std::error_code& ec,
+                         const send_options& opts = {});
+send_result send_message(client& c, const mime::message_builder& msg,
+                         const send_options& opts = {});
+
+/// One call for the common case: connect to `server` (STARTTLS by default), log in if `user`
+/// is not empty, send `msg`, QUIT. The result lists each recipient's reply.
+send_result send(const net::connect_options& server, std::string_view user,
+                 std::string_view password, const mime::message_builder& msg, std::error_code& ec);
+send_result send(const net::connect_options& server, std::string_view user,
+                 std::string_view password, const mime::message_builder& msg);
+
+}  // namespace mailproto::smtp

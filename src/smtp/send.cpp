@@ -1,0 +1,81 @@
+// The bridge from mime::message_builder to client::send (see smtp/send.hpp).
+#include <mailproto/smtp/send.hpp>
+
+namespace mailproto::smtp {
+namespace {
+bool has_non_ascii(std::string_view s) {
+  for (unsigned char c : s)
+    if (c >= 0x80) return true;
+  return false;
+}
+}  // namespace
+
+envelope envelope_of(const mime::message_builder& msg) {
+  envelope e;
+  e.from = msg.envelope_sender();
+  for (auto& r : msg.envelope_recipients()) e.recipients.emplace_back(std::move(r));
+  return e;
+}
+
+send_result send_message(client& c, const mime::message_builder& msg, std::error_code& ec,
+                         const send_options& opts) {
+  mime::message_builder b = msg;
+  envelope env = envelope_of(b);
+  const auto& caps = c.capabilities();
+  bool utf8 = has_non_ascii(env.from);
+  for (const auto& r : env.recipients) utf8 |= has_non_ascii(r.address);
+  // RFC 6531: UTF-8 addresses (and then raw UTF-8 headers) only with SMTPUTF8; without it the
+  // send op reports smtputf8_required before anything is sent.
+  b.options().smtputf8 = utf8 && caps.smtputf8;
+  env.smtputf8 = b.options().smtputf8;
+  // RFC 6152: 8-bit text bodies only when the server takes them.
+  b.options().eight_bit = caps.eight_bit_mime;
+  if (caps.eight_bit_mime) env.body = body_type::eight_bit;
+  auto src = b.source(ec);
+  if (ec) return {};
+  return c.send(*src, env, opts, ec);
+}
+
+send_result send_message(client& c, const mime::message_builder& msg, const send_options& opts) {
+  std::error_code ec;
+  auto r = send_message(c, msg, ec, opts);
+  if (ec && ec.category() == mime::mime_category()) throw error(ec, msg.error_message());
+  throw_if(ec, c.last_reply());
+  return r;
+}
+
+namespace {
+send_result send_impl(const net::connect_options& server, std::string_view user,
+                      std::string_view password, const mime::message_builder& msg,
+                      std::error_code& ec, server_reply& last) {
+  // Check the message first: no connection for a message that cannot be sent.
+  if ((ec = msg.validate())) return {};
+  client c;
+  send_result r;
+  c.connect(server, ec);
+  if (!ec && !user.empty()) c.login(user, password, ec);
+  if (!ec) r = send_message(c, msg, ec);
+  last = c.last_reply();
+  std::error_code ignored;
+  c.quit(ignored);
+  return r;
+}
+}  // namespace
+
+send_result send(const net::connect_options& server, std::string_view user,
+                 std::string_view password, const mime::message_builder& msg, std::error_code& ec) {
+  server_reply last;
+  return send_impl(server, user, password, msg, ec, last);
+}
+
+send_result send(const net::connect_options& server, std::string_view user,
+                 std::string_view password, const mime::message_builder& msg) {
+  std::error_code ec;
+  server_reply last;
+  auto r = send_impl(server, user, password, msg, ec, last);
+  if (ec && ec.category() == mime::mime_category()) throw error(ec, msg.error_message());
+  throw_if(ec, last);
+  return r;
+}
+
+}  // namespace mailproto::smtp

@@ -1,0 +1,373 @@
+// The send operation: one message, one mail transaction (RFC 5321 §3.3).
+//
+// Steps:
+//   start      validate everything and build MAIL FROM + every RCPT TO before the first
+//              byte goes out (CR/LF/NUL, address syntax, SMTPUTF8, SIZE, BODY, DSN, REQUIRETLS)
+//   mail       MAIL FROM reply. With PIPELINING (RFC 2920 §3.1) MAIL, every RCPT and DATA go
+//              in one write and the replies are matched in order.
+//   rcpt       one reply per recipient, kept in the result
+//   decide     nobody accepted -> RSET, all_recipients_rejected (recipients_deferred if a
+//              refusal was 4xx); all_or_nothing and somebody refused -> RSET
+//   data       354, then the body streamed through body_encoder (dot-stuffing, CRLF), then
+//              the 250 after "." (RFC 5321 §4.1.1.4)
+//   bdat       (CHUNKING, RFC 3030) "BDAT n [LAST]" + n bytes per chunk, each acknowledged
+//   rset       after a refused transaction, so the session is clean for the next message
+// A failure of the body source in mid-DATA cannot be undone on the wire (there is no
+// "abort DATA" in SMTP): the connection is closed, so no truncated message is delivered.
+#include "smtp/body_encoder.hpp"
+#include "smtp/op_base.hpp"
+
+#include <mailproto/smtp/detail/ops.hpp>
+
+#include <algorithm>
+
+namespace mailproto::smtp::detail {
+
+std::size_t send_result_accepted(const send_result& r) {
+  return static_cast<std::size_t>(std::count_if(r.recipients.begin(), r.recipients.end(),
+                                                [](const auto& x) { return x.accepted; }));
+}
+
+namespace {
+
+class send_op final : public op_base<send_result> {
+ public:
+  send_op(protocol& p, byte_source& body, envelope env, send_options opts)
+      : op_base(p), body_(body), env_(std::move(env)), opts_(std::move(opts)) {}
+  send_result take_result() override { return std::move(result_); }
+
+ private:
+  enum class st { start, mail, rcpt, data_reply, dot_reply, stream, data_end, bdat, rset };
+
+  net::action step() override {
+    server_reply rep;
+    switch (step_) {
+      case st::start:
+        return start();
+      case st::mail: {
+        if (auto a = take_reply(rep, command_timeout())) return *a;
+        result_.mail_reply = rep;
+        if (!positive(rep)) {
+          error_ = refusal(rep);
+          if (error_ == errc::unexpected_reply) return fatal(error_);
+          if (!pipelined_) return net::action::done(error_);
+        }
+        if (!pipelined_) return next_rcpt();
+        step_ = st::rcpt;
+        return step();
+      }
+      case st::rcpt: {
+        if (auto a = take_reply(rep, command_timeout())) return *a;
+        auto& r = result_.recipients[rcpt_replies_++];
+        r.accepted = positive(rep);
+        r.reply = rep;
+        if (!r.accepted && rep.code >= 400 && rep.code < 500) deferred_ = true;
+        if (!r.accepted && !(rep.code >= 400 && rep.code < 600))
+          return fatal(errc::unexpected_reply);
+        if (rcpt_replies_ < result_.recipients.size()) {
+          if (pipelined_) return step();
+          return next_rcpt();
+        }
+        return decide();
+      }
+      case st::data_reply: {
+        if (auto a = take_reply(rep, command_timeout())) return *a;
+        if (rep.code == 354) {
+          if (error_) {
+            // Pipelined DATA got 354 although the transaction failed (RFC 2920 §3.1): end
+            // the (empty) data at once; the server then refuses it for lack of recipients.
+            step_ = st::dot_reply;
+            out_ = ".\r\n";
+            return write(out_, command_timeout());
+          }
+          step_ = st::stream;
+          return stream();
+        }
+        if (!error_) error_ = refusal(rep);
+        if (error_ == errc::unexpected_reply) return fatal(error_);
+        return finish_failed();
+      }
+      case st::dot_reply:
+        if (auto a = take_reply(rep, p_.options().timeouts.data_end)) return *a;
+        return finish_failed();
+      case st::stream:
+        return stream();
+      case st::data_end:
+      case st::bdat: {
+        if (auto a = take_reply(rep, last_chunk_ || step_ == st::data_end
+                                         ? p_.options().timeouts.data_end
+                                         : command_timeout()))
+          return *a;
+        if (step_ == st::bdat && !last_chunk_) {
+          if (rep.code != 250) {
+            // RFC 3030 §2: after a refused chunk, send no more; RSET.
+            error_ = refusal(rep);
+            if (error_ == errc::unexpected_reply) return fatal(error_);
+            return send_rset();
+          }
+          return bdat_chunk();
+        }
+        result_.final_reply = rep;
+        if (positive(rep)) {
+          result_.delivered = true;
+          return net::action::done();
+        }
+        return refused(rep);  // the transaction is over either way (RFC 5321 §4.1.1.4)
+      }
+      case st::rset:
+        if (auto a = take_reply(rep, command_timeout())) return *a;
+        return net::action::done(error_);
+    }
+    return fatal(errc::unexpected_reply);
+  }
+
+  net::action start() {
+    if (auto a = check_ready()) return *a;
+    const auto& caps = p_.capabilities();
+    // ---- validate: nothing is sent unless all of it can be
+    if (env_.recipients.empty()) return net::action::done(errc::no_recipients);
+    bool utf8 = env_.smtputf8, u = false;
+    if (!env_.from.empty()) {
+      if (auto ec = check_address(env_.from, u)) return net::action::done(ec);
+      utf8 |= u;
+    }
+    for (const auto& r : env_.recipients) {
+      if (auto ec = check_address(r.address, u)) return net::action::done(ec);
+      utf8 |= u;
+      if (!r.original_recipient.empty() && !net::is_safe_wire_value(r.original_recipient))
+        return net::action::done(net::errc::unsafe_argument);
+      if (r.notify_on != notify::none || !r.original_recipient.empty())
+        if (!caps.dsn) return net::action::done(errc::extension_not_supported);
+    }
+    if (!net::is_safe_wire_value(env_.envid)) return net::action::done(net::errc::unsafe_argument);
+    // RFC 6531 §3.4: UTF-8 in the envelope needs the server's SMTPUTF8.
+    if (utf8 && !caps.smtputf8) return net::action::done(errc::smtputf8_required);
+    if ((env_.ret != dsn_return::none || !env_.envid.empty()) && !caps.dsn)
+      return net::action::done(errc::extension_not_supported);
+    if (env_.require_tls && (!caps.require_tls || !p_.tls_active()))
+      return net::action::done(errc::extension_not_supported);
+    if (env_.body == body_type::eight_bit && !caps.eight_bit_mime)
+      return net::action::done(errc::extension_not_supported);
+    if (env_.body == body_type::binary && !(caps.binary_mime && caps.chunking))
+      return net::action::done(errc::extension_not_supported);
+    use_bdat_ = env_.body == body_type::binary || opts_.transfer == transfer_mode::bdat ||
+                (opts_.transfer == transfer_mode::automatic && caps.chunking);
+    if (use_bdat_ && !caps.chunking) return net::action::done(errc::extension_not_supported);
+    if (opts_.chunk_size == 0) opts_.chunk_size = 64 * 1024;
+    // RFC 1870 §6: a message known to exceed the server's SIZE is not even offered.
+    std::optional<std::uint64_t> size = env_.size ? env_.size : body_.size();
+    if (size && caps.size && *caps.size > 0 && *size > *caps.size)
+      return net::action::done(errc::message_too_large);
+
+    // ---- build MAIL FROM (RFC 5321 §4.1.1.2) with its extension parameters
+    std::string mail = "MAIL FROM:<" + env_.from + ">";
+    if (size && caps.size) mail += " SIZE=" + std::to_string(*size);
+    if (env_.body == body_type::eight_bit) mail += " BODY=8BITMIME";
+    if (env_.body == body_type::binary) mail += " BODY=BINARYMIME";
+    if (utf8) mail += " SMTPUTF8";
+    if (env_.ret == dsn_return::full) mail += " RET=FULL";
+    if (env_.ret == dsn_return::headers) mail += " RET=HDRS";
+    if (!env_.envid.empty()) mail += " ENVID=" + xtext(env_.envid);
+    if (env_.require_tls) mail += " REQUIRETLS";
+    mail += "\r\n";
+    rcpt_lines_.clear();
+    for (const auto& r : env_.recipients) {
+      std::string l = "RCPT TO:<" + r.address + ">";
+      if (r.notify_on != notify::none) {
+        // RFC 3461 §4.1: NOTIFY=NEVER or a comma list of SUCCESS, FAILURE, DELAY.
+        if (has_flag(r.notify_on, notify::never)) {
+          l += " NOTIFY=NEVER";
+        } else {
+          std::string v;
+          if (has_flag(r.notify_on, notify::success)) v += ",SUCCESS";
+          if (has_flag(r.notify_on, notify::failure)) v += ",FAILURE";
+          if (has_flag(r.notify_on, notify::delay)) v += ",DELAY";
+          if (!v.empty()) l += " NOTIFY=" + v.substr(1);
+        }
+      }
+      if (!r.original_recipient.empty()) l += " ORCPT=rfc822;" + xtext(r.original_recipient);
+      l += "\r\n";
+      rcpt_lines_.push_back(std::move(l));
+      result_.recipients.push_back({r.address, false, {}});
+    }
+    encoder_ = body_encoder(env_.body == body_type::binary ? body_encoder::mode::binary
+                            : use_bdat_                    ? body_encoder::mode::bdat
+                                                           : body_encoder::mode::data);
+
+    // ---- send
+    pipelined_ = caps.pipelining;
+    step_ = st::mail;
+    if (!pipelined_) {
+      out_ = std::move(mail);
+      return write(out_, command_timeout());
+    }
+    // RFC 2920 §3.1: DATA may end a pipelined group; not with all_or_nothing, where the
+    // decision to transfer waits for every RCPT reply, nor with BDAT.
+    data_pipelined_ = !use_bdat_ && !opts_.all_or_nothing;
+    out_ = std::move(mail);
+    for (const auto& l : rcpt_lines_) out_ += l;
+    if (data_pipelined_) out_ += "DATA\r\n";
+    return write(out_, command_timeout());
+  }
+
+  net::action next_rcpt() {
+    step_ = st::rcpt;
+    out_ = rcpt_lines_[rcpt_sent_++];
+    return write(out_, command_timeout());
+  }
+
+  net::action decide() {
+    const std::size_t ok = send_result_accepted(result_);
+    if (!error_) {
+      if (ok == 0)
+        error_ = deferred_ ? errc::recipients_deferred : errc::all_recipients_rejected;
+      else if (opts_.all_or_nothing && ok < result_.recipients.size())
+        error_ = errc::some_recipients_rejected;
+    }
+    if (data_pipelined_) {  // the DATA reply is still to come
+      step_ = st::data_reply;
+      return step();
+    }
+    if (error_) return finish_failed();
+    if (use_bdat_) return bdat_chunk();
+    step_ = st::data_reply;
+    out_ = "DATA\r\n";
+    return write(out_, command_timeout());
+  }
+
+  // A failed transaction: RSET if MAIL was accepted (the server holds a transaction),
+  // else finish with the error at once.
+  net::action finish_failed() {
+    if (positive(result_.mail_reply)) return send_rset();
+    return net::action::done(error_);
+  }
+
+  net::action send_rset() {
+    step_ = st::rset;
+    out_ = "RSET\r\n";
+    return write(out_, command_timeout());
+  }
+
+  // Read up to about chunk_size bytes from the body and encode them into out_.
+  // Returns false on a source error (fatal_source_ set).
+  bool fill(std::string& out, bool& end) {
+    end = false;
+    if (buf_.empty()) {
+      // No bigger than needed: a small message must not pay for a 64 KiB buffer.
+      std::size_t cap = std::min<std::size_t>(opts_.chunk_size, 64 * 1024);
+      if (known_size_)
+        cap = static_cast<std::size_t>(std::min<std::uint64_t>(cap, *known_size_ + 1));
+      buf_.resize(std::max<std::size_t>(cap, 1));
+    }
+    while (out.size() < opts_.chunk_size) {
+      std::error_code ec;
+      const std::size_t n = body_.read(std::span<char>(buf_.data(), buf_.size()), ec);
+      if (ec) {
+        source_ec_ = ec;
+        return false;
+      }
+      if (n == 0) {
+        end = true;
+        encoder_.finish(out);
+        return true;
+      }
+      read_total_ += n;
+      encoder_.encode(std::string_view(buf_.data(), n), out);
+      if (known_size_ && read_total_ >= *known_size_) {
+        // The size is known: the next read would return 0; finish now, so BDAT can mark
+        // this chunk LAST without an extra empty one.
+        std::error_code ec2;
+        char probe;
+        if (body_.read(std::span<char>(&probe, 1), ec2) == 0 && !ec2) {
+          end = true;
+          encoder_.finish(out);
+          return true;
+        }
+        if (ec2) {
+          source_ec_ = ec2;
+          return false;
+        }
+        encoder_.encode(std::string_view(&probe, 1), out);
+        ++read_total_;
+        known_size_.reset();
+      }
+    }
+    return true;
+  }
+
+  net::action stream() {
+    if (data_done_) {
+      step_ = st::data_end;
+      return step();
+    }
+    if (!known_size_init_) {
+      known_size_init_ = true;
+      known_size_ = body_.size();
+    }
+    out_.clear();
+    bool end = false;
+    if (!fill(out_, end)) return fatal(source_ec_);
+    result_.bytes_sent += out_.size();
+    if (end) data_done_ = true;
+    if (out_.empty()) return stream();
+    return write(out_, p_.options().timeouts.data_block);
+  }
+
+  net::action bdat_chunk() {
+    if (!known_size_init_) {
+      known_size_init_ = true;
+      known_size_ = body_.size();
+    }
+    std::string chunk;
+    bool end = false;
+    if (!fill(chunk, end)) {
+      // Nothing of this chunk is on the wire yet: RSET ends the transaction cleanly
+      // (RFC 3030 §4: RSET discards the chunks received so far).
+      error_ = source_ec_;
+      return send_rset();
+    }
+    last_chunk_ = end;
+    step_ = st::bdat;
+    out_ = "BDAT " + std::to_string(chunk.size()) + (end ? " LAST" : "") + "\r\n";
+    out_ += chunk;
+    result_.bytes_sent += chunk.size();
+    return write(out_, p_.options().timeouts.data_block);
+  }
+
+  byte_source& body_;
+  envelope env_;
+  send_options opts_;
+  send_result result_;
+  std::vector<std::string> rcpt_lines_;
+  std::size_t rcpt_sent_ = 0;
+  std::size_t rcpt_replies_ = 0;
+  bool pipelined_ = false;
+  bool data_pipelined_ = false;
+  bool deferred_ = false;
+  bool use_bdat_ = false;
+  bool last_chunk_ = false;
+  bool data_done_ = false;
+  bool known_size_init_ = false;
+  std::optional<std::uint64_t> known_size_;
+  std::uint64_t read_total_ = 0;
+  std::vector<char> buf_;
+  body_encoder encoder_;
+  std::error_code error_;
+  std::error_code source_ec_;
+  st step_ = st::start;
+};
+
+}  // namespace
+
+std::unique_ptr<net::result_operation<send_result>> make_send_op(protocol& p, byte_source& body,
+                                                                 envelope env, send_options opts) {
+  return std::make_unique<send_op>(p, body, std::move(env), std::move(opts));
+}
+
+}  // namespace mailproto::smtp::detail
+
+namespace mailproto::smtp {
+std::size_t send_result::accepted() const noexcept {
+  return detail::send_result_accepted(*this);
+}
+}  // namespace mailproto::smtp
