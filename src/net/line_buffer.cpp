@@ -28,7 +28,10 @@ std::optional<std::string_view> line_buffer::next_line(std::error_code& ec) {
   const void* hit = scan_ < end ? std::memchr(base + scan_, '\n', end - scan_) : nullptr;
   if (!hit) {
     scan_ = end;
-    if (end - start_ > max_line_) ec = errc::line_too_long;
+    // A CR that may be followed by LF in the next read does not count toward the line.
+    std::size_t partial = end - start_;
+    if (partial > 0 && base[end - 1] == '\r') --partial;
+    if (partial > max_line_) ec = errc::line_too_long;
     return std::nullopt;
   }
   const std::size_t lf = static_cast<std::size_t>(static_cast<const char*>(hit) - base);

@@ -95,3 +95,21 @@ TEST_CASE("is_safe_wire_value rejects CR, LF and NUL", "[net]") {
   CHECK_FALSE(net::is_safe_wire_value("a\nb"));
   CHECK_FALSE(net::is_safe_wire_value(std::string("a\0b", 3)));
 }
+
+TEST_CASE("line_buffer: a line of exactly the bound is accepted however the CRLF is split",
+          "[net][line_buffer]") {
+  const std::string line(8, 'x');
+  const std::string input = line + "\r\n";
+  for (std::size_t split = 0; split <= input.size(); ++split) {
+    net::line_buffer b(8);
+    std::error_code ec;
+    b.feed(input.substr(0, split));
+    auto first = b.next_line(ec);
+    REQUIRE_FALSE(ec);
+    b.feed(input.substr(split));
+    auto l = first ? first : b.next_line(ec);
+    REQUIRE_FALSE(ec);
+    REQUIRE(l);
+    CHECK(*l == line);
+  }
+}
