@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -104,12 +105,14 @@ TEST_CASE("line_buffer: a line of exactly the bound is accepted however the CRLF
     net::line_buffer b(8);
     std::error_code ec;
     b.feed(input.substr(0, split));
-    auto first = b.next_line(ec);
+    std::optional<std::string> got;  // a returned view dies with the next feed(): copy it
+    if (auto first = b.next_line(ec)) got = std::string(*first);
     REQUIRE_FALSE(ec);
     b.feed(input.substr(split));
-    auto l = first ? first : b.next_line(ec);
+    if (!got)
+      if (auto second = b.next_line(ec)) got = std::string(*second);
     REQUIRE_FALSE(ec);
-    REQUIRE(l);
-    CHECK(*l == line);
+    REQUIRE(got);
+    CHECK(*got == line);
   }
 }
