@@ -251,11 +251,11 @@ TEST_CASE("connect to a listening socket whose backlog is full times out", "[int
   const auto port = acc.local_endpoint().port();
   std::vector<std::unique_ptr<asio::ip::tcp::socket>> fillers;
   for (int i = 0; i < 4; ++i) {
+    // async_connect starts a non-blocking connect() at once; `ctx` is never run, so the
+    // fillers just sit in the queue (a synchronous connect would wait for the SYN retries).
     auto sock = std::make_unique<asio::ip::tcp::socket>(ctx);
-    sock->open(asio::ip::tcp::v4());
-    sock->non_blocking(true);
-    std::error_code ec;
-    sock->connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+    sock->async_connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
+                        [](std::error_code) {});
     fillers.push_back(std::move(sock));
   }
   net::connect_options o;
