@@ -10,23 +10,27 @@
 int main() {
   using namespace mailproto;
   const std::string host = example::env("MAILPROTO_HOST"), ca = example::env("MAILPROTO_CAFILE");
-  const std::string user = example::env("MAILPROTO_BOB_USER"), pass = example::env("MAILPROTO_BOB_PASSWORD");
+  const std::string user = example::env("MAILPROTO_BOB_USER"),
+                    pass = example::env("MAILPROTO_BOB_PASSWORD");
 
   // POP3 over STLS: USER/PASS, LIST, QUIT.
   pop3::client pop;
   pop3::client_options po;
-  po.net = {.host = host, .port = example::port("MAILPROTO_POP3_PORT"), .tls = net::tls_mode::starttls};
+  po.net = {
+      .host = host, .port = example::port("MAILPROTO_POP3_PORT"), .tls = net::tls_mode::starttls};
   po.net.tls_opts.cafile = ca;
   pop.connect(po);
   pop.login(user, pass);
   std::cout << "POP3: message sizes\n";
-  for (const auto& m : pop.list()) std::cout << "  message " << m.number << ": " << m.size << " bytes\n";
+  for (const auto& m : pop.list())
+    std::cout << "  message " << m.number << ": " << m.size << " bytes\n";
   pop.quit();
 
   // IMAP over implicit TLS: LOGIN, LIST, LOGOUT.
   imap::client im;
   imap::client_options io;
-  io.net = {.host = host, .port = example::port("MAILPROTO_IMAPS_PORT"), .tls = net::tls_mode::implicit};
+  io.net = {
+      .host = host, .port = example::port("MAILPROTO_IMAPS_PORT"), .tls = net::tls_mode::implicit};
   io.net.tls_opts.cafile = ca;
   im.connect(io);
   im.login(user, pass);

@@ -24,8 +24,8 @@ int main() {
   net::connect_options server{.host = example::env("MAILPROTO_HOST"),
                               .port = example::port("MAILPROTO_SMTP_PORT"),  // submission
                               .tls = net::tls_mode::starttls};               // required
-  server.tls_opts.cafile = example::env("MAILPROTO_CAFILE");                  // verify the server
-  server.trace = net::trace_to(std::cout);                                    // show C:/S: lines
+  server.tls_opts.cafile = example::env("MAILPROTO_CAFILE");                 // verify the server
+  server.trace = net::trace_to(std::cout);                                   // show C:/S: lines
 
   std::error_code ec;
   auto result = smtp::send(server, example::env("MAILPROTO_ALICE_USER"),

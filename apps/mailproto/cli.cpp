@@ -75,7 +75,8 @@ std::string hint(const std::error_code& ec) {
     return "wrong port for the TLS mode? implicit TLS is usually on 465/993/995, STARTTLS on "
            "587/143/110";
   if (ec == mailproto::smtp::errc::tls_mode_mismatch)
-    return "the port and the TLS mode disagree: implicit TLS (--tls implicit) is usually on 465/993/995, "
+    return "the port and the TLS mode disagree: implicit TLS (--tls implicit) is usually on "
+           "465/993/995, "
            "STARTTLS on 587/143/110";
   if (ec == errc::starttls_not_offered)
     return "the server does not offer STARTTLS: use --tls implicit on its TLS port";
