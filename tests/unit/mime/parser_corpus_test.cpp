@@ -282,6 +282,12 @@ TEST_CASE("parser corpus: every file parses, byte by byte identically", "[mime][
 }
 
 TEST_CASE("parser corpus: stalwart mail-parser expected JSON", "[mime][parser][corpus]") {
+  // Conformance numbers are defined on the whole shared corpus (with its expected files);
+  // the copied samples in tests/data/mime carry no expectations: skip cleanly without it.
+  if (!fs::exists(k_shared)) {
+    WARN("shared MIME corpus not found at " << k_shared.string() << "; conformance test skipped");
+    return;
+  }
   fs::path root = corpus_root();
   fs::path dir = root / "stalwart-mail-parser" / "eml";
   if (!fs::exists(dir)) dir = root / "stalwart";
@@ -314,6 +320,12 @@ TEST_CASE("parser corpus: stalwart mail-parser expected JSON", "[mime][parser][c
 }
 
 TEST_CASE("parser corpus: mime4j part structure", "[mime][parser][corpus]") {
+  // Conformance numbers are defined on the whole shared corpus (with its expected files);
+  // the copied samples in tests/data/mime carry no expectations: skip cleanly without it.
+  if (!fs::exists(k_shared)) {
+    WARN("shared MIME corpus not found at " << k_shared.string() << "; conformance test skipped");
+    return;
+  }
   fs::path root = corpus_root();
   fs::path dir = root / "mime4j";
   if (!fs::exists(dir) || !have_python()) {
@@ -341,6 +353,12 @@ TEST_CASE("parser corpus: mime4j part structure", "[mime][parser][corpus]") {
 }
 
 TEST_CASE("parser corpus: differential against Python's email package", "[mime][parser][corpus]") {
+  // Conformance numbers are defined on the whole shared corpus (with its expected files);
+  // the copied samples in tests/data/mime carry no expectations: skip cleanly without it.
+  if (!fs::exists(k_shared)) {
+    WARN("shared MIME corpus not found at " << k_shared.string() << "; conformance test skipped");
+    return;
+  }
   if (!have_python()) {
     WARN("python3 not available; skipped");
     return;
