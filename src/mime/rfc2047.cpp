@@ -1,6 +1,8 @@
 // RFC 2047 encoded words: encoder (B or Q per word, folded) and decoder.
 #include <mailproto/mime/charset.hpp>
+
 #include <mailproto/mime/encoding.hpp>
+#include "mime/utf8.hpp"
 
 namespace mailproto::mime {
 namespace {
@@ -25,23 +27,6 @@ int hex_value(char c) noexcept {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
-}
-
-// Length of the UTF-8 character starting at s[i] (1 for a byte that starts none, so
-// invalid input is still split somewhere and never loops).
-std::size_t char_len(std::string_view s, std::size_t i) noexcept {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = 1;
-  if (c >= 0xC0 && c < 0xE0)
-    n = 2;
-  else if (c >= 0xE0 && c < 0xF0)
-    n = 3;
-  else if (c >= 0xF0 && c < 0xF8)
-    n = 4;
-  if (i + n > s.size()) return 1;
-  for (std::size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 1;
-  return n;
 }
 
 // RFC 2047 §4.2 and §5: may this byte appear unencoded in Q text?
@@ -112,7 +97,7 @@ class folder {
       // How much of the text each encoding carries in `avail` columns.
       std::size_t q_end = pos, q_cols = 0;
       for (std::size_t i = pos; i < text.size();) {
-        const std::size_t n = char_len(text, i);
+        const std::size_t n = detail::utf8_char_len(text, i);
         std::size_t w = 0;
         for (std::size_t k = 0; k < n; ++k)
           w += q_len(static_cast<unsigned char>(text[i + k]), ctx_);
@@ -123,7 +108,7 @@ class folder {
       }
       std::size_t b_end = pos;
       for (std::size_t i = pos; i < text.size();) {
-        const std::size_t n = char_len(text, i);
+        const std::size_t n = detail::utf8_char_len(text, i);
         if (word_overhead + (i + n - pos + 2) / 3 * 4 > avail) break;
         i += n;
         b_end = i;
@@ -133,7 +118,8 @@ class folder {
       const std::size_t b_cols = (b_end - pos + 2) / 3 * 4;
       const bool use_q = q_end > b_end || (q_end == b_end && q_cols <= b_cols);
       std::size_t end = use_q ? q_end : b_end;
-      if (end == pos) end = pos + char_len(text, pos);  // only if header_name_length > 66
+      if (end == pos)
+        end = pos + detail::utf8_char_len(text, pos);  // only if header_name_length > 66
       put(sep);
       std::string word(word_prefix);
       word += use_q ? "Q?" : "B?";

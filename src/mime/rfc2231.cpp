@@ -1,6 +1,8 @@
 // RFC 2231 parameter values: charset/language, percent-encoding and continuations.
 #include <mailproto/mime/charset.hpp>
+
 #include <mailproto/mime/encoding.hpp>
+#include "mime/utf8.hpp"
 
 #include <algorithm>
 
@@ -58,21 +60,6 @@ std::string pct_decode(std::string_view s) {
   return out;
 }
 
-std::size_t char_len(std::string_view s, std::size_t i) noexcept {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = 1;
-  if (c >= 0xC0 && c < 0xE0)
-    n = 2;
-  else if (c >= 0xE0 && c < 0xF0)
-    n = 3;
-  else if (c >= 0xF0 && c < 0xF8)
-    n = 4;
-  if (i + n > s.size()) return 1;
-  for (std::size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 1;
-  return n;
-}
-
 std::string lower(std::string_view s) {
   std::string r(s);
   for (auto& c : r)
@@ -118,7 +105,7 @@ std::vector<std::pair<std::string, std::string>> rfc2231_encode(std::string_view
     std::size_t used = piece.size();
     std::size_t end = pos;
     while (end < utf8_value.size()) {
-      const std::size_t cl = char_len(utf8_value, end);
+      const std::size_t cl = detail::utf8_char_len(utf8_value, end);
       std::size_t w = 0;
       for (std::size_t k = 0; k < cl; ++k)
         w += pct_len(static_cast<unsigned char>(utf8_value[end + k]));
