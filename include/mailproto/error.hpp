@@ -42,7 +42,9 @@ bool is_fatal(std::error_code ec) noexcept;
 /// Thrown by the throwing overloads: the error code plus the server's reply, if any.
 class error : public std::system_error {
  public:
+  /// `ec` with the server's reply; what() is describe(ec, reply).
   explicit error(std::error_code ec, server_reply reply = {});
+  /// `ec` with an explicit message (what() returns `what_arg`) and the server's reply.
   error(std::error_code ec, const std::string& what_arg, server_reply reply = {});
 
   /// The server's last reply that belongs to this failure (may be empty). Untrusted text.

@@ -42,10 +42,13 @@ class byte_sink {
 /// A source over bytes the caller keeps alive (or owns, with the std::string overload).
 class string_source final : public byte_source {
  public:
+  /// Owns `data` and produces it.
   explicit string_source(std::string data) : owned_(std::move(data)), view_(owned_) {}
+  /// A source over `v` without copying it; `v`'s bytes must outlive the source.
   static string_source view(std::string_view v) { return string_source(v, 0); }
   std::size_t read(std::span<char> buf, std::error_code& ec) override;
   std::optional<std::uint64_t> size() const override { return view_.size(); }
+  /// Moves, keeping the read position (a viewed source keeps viewing the same bytes).
   string_source(string_source&& o) noexcept;
   string_source& operator=(string_source&&) = delete;
 
@@ -76,6 +79,7 @@ class file_source final : public byte_source {
 /// A sink that appends to a std::string (bounded by `max_size`; past it: file_too_large).
 class string_sink final : public byte_sink {
  public:
+  /// Appends to `out` (which must outlive the sink), at most `max_size` bytes in total.
   explicit string_sink(std::string& out, std::size_t max_size = SIZE_MAX)
       : out_(out), max_(max_size) {}
   void write(std::string_view bytes, std::error_code& ec) override;
@@ -88,6 +92,7 @@ class string_sink final : public byte_sink {
 /// A sink that writes a file; the file is created at the first write and closed by finish().
 class file_sink final : public byte_sink {
  public:
+  /// Writes `path` (created or truncated at the first write).
   explicit file_sink(std::string path) : path_(std::move(path)) {}
   ~file_sink() override;
   file_sink(const file_sink&) = delete;
@@ -103,7 +108,9 @@ class file_sink final : public byte_sink {
 /// A sink that calls a function for each chunk.
 class callback_sink final : public byte_sink {
  public:
+  /// The function called with each chunk; it may set the error_code to stop the producer.
   using fn = std::function<void(std::string_view, std::error_code&)>;
+  /// Calls `f` for every chunk written.
   explicit callback_sink(fn f) : f_(std::move(f)) {}
   void write(std::string_view bytes, std::error_code& ec) override { f_(bytes, ec); }
 

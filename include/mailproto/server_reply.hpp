@@ -19,6 +19,7 @@ struct server_reply {
   /// The human-readable text, one entry per reply line (without code, status, CRLF).
   std::vector<std::string> lines;
 
+  /// True when no reply was recorded (no code, no status, no text).
   bool empty() const noexcept { return code == 0 && status.empty() && lines.empty(); }
   /// All lines joined with "\n".
   std::string text() const;

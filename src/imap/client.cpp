@@ -100,10 +100,19 @@ MAILPROTO_IMAP_DEF(status_info, status, (const std::string& mailbox, unsigned it
 MAILPROTO_IMAP_DEF(std::vector<status_entry>, status_many,
                    (std::vector<std::string> mailboxes, unsigned items),
                    make_status_many_op(*proto_, std::move(mailboxes), items))
+MAILPROTO_IMAP_DEF(std::vector<batch_result>, pipeline, (command_batch batch),
+                   make_batch_op(*proto_, std::move(batch)))
+MAILPROTO_IMAP_DEF(mime::message, fetch_mime,
+                   (std::uint32_t n, bool uid, mime::parser_limits limits),
+                   make_fetch_mime_op(*proto_, n, uid, limits))
 MAILPROTO_IMAP_DEF(mailbox_state, select, (const std::string& mailbox),
                    make_select_op(*proto_, mailbox, false))
 MAILPROTO_IMAP_DEF(mailbox_state, examine, (const std::string& mailbox),
                    make_select_op(*proto_, mailbox, true))
+MAILPROTO_IMAP_DEF(mailbox_state, select, (const std::string& mailbox, select_options o),
+                   make_select_op(*proto_, mailbox, false, std::move(o)))
+MAILPROTO_IMAP_DEF(mailbox_state, examine, (const std::string& mailbox, select_options o),
+                   make_select_op(*proto_, mailbox, true, std::move(o)))
 MAILPROTO_IMAP_DEF(void, create, (const std::string& mailbox),
                    make_mailbox_op(*proto_, "CREATE", mailbox))
 MAILPROTO_IMAP_DEF(void, delete_mailbox, (const std::string& mailbox),

@@ -183,10 +183,10 @@ command_writer& command_writer::literal(std::string_view s) {
   return *this;
 }
 
-command_writer& command_writer::literal_header(std::uint64_t n) {
+command_writer& command_writer::literal_header(std::uint64_t n, bool binary) {
   space();
   const bool nonsync = mode_ == literal_mode::plus || (mode_ == literal_mode::minus && n <= 4096);
-  cur().bytes += '{' + std::to_string(n) + (nonsync ? "+}\r\n" : "}\r\n");
+  cur().bytes += (binary ? "~{" : "{") + std::to_string(n) + (nonsync ? "+}\r\n" : "}\r\n");
   cur().wait_continuation = !nonsync;
   parts_.emplace_back();
   return *this;

@@ -40,6 +40,9 @@ class imap_category_impl final : public mailproto::detail::category_base {
         return "invalid argument for an IMAP command";
       case errc::wrong_state:
         return "IMAP command not valid in the current state";
+      case errc::body_not_stored:
+        return "an IMAP message body too large to keep in memory arrived without a body sink "
+               "(skipped; the session goes on)";
     }
     return "unknown IMAP error";
   }
@@ -66,6 +69,7 @@ class imap_category_impl final : public mailproto::detail::category_base {
         return condition::protocol_violation;
       case errc::invalid_argument:
       case errc::wrong_state:
+      case errc::body_not_stored:
         return condition::bad_argument;
     }
     return std::error_condition(v, *this);
@@ -80,6 +84,7 @@ class imap_category_impl final : public mailproto::detail::category_base {
       case errc::not_supported:
       case errc::invalid_argument:
       case errc::wrong_state:
+      case errc::body_not_stored:
         return false;
       default:
         return true;

@@ -1,6 +1,7 @@
 // The IMAP operations: one class per command or flow (see ops_base.hpp for the skeleton).
 #include "imap/ops_base.hpp"
 
+#include <mailproto/mime/parser.hpp>
 #include <mailproto/sasl/base64.hpp>
 
 #include <algorithm>
@@ -633,11 +634,36 @@ class status_many_op final : public command_op<std::vector<status_entry>> {
 
 class select_op final : public command_op<mailbox_state> {
  public:
-  select_op(protocol& p, std::string m, bool ro) : command_op(p), mbox_(std::move(m)), ro_(ro) {}
+  select_op(protocol& p, std::string m, bool ro, select_options o)
+      : command_op(p), mbox_(std::move(m)), ro_(ro), o_(std::move(o)) {}
+  bool events_for_own_fetch() const override { return false; }
 
  private:
   std::error_code build(command_writer& w, const std::string& tag) override {
+    // select = "SELECT" SP mailbox [SP "(" select-param *(SP select-param) ")"]
+    // (RFC 9051 §6.3.2, select-param: RFC 4466 §2.5, CONDSTORE / QRESYNC: RFC 7162)
+    if (o_.condstore && !p_.caps().has("CONDSTORE")) return errc::not_supported;
+    if (o_.qresync && !p_.is_enabled("QRESYNC")) return errc::not_supported;  // §3.2.5
+    const auto& q = o_.qresync;
+    if (q && (q->uidvalidity == 0 || q->modseq == 0 ||
+              q->known_seqs.empty() != q->known_seq_uids.empty()))
+      return errc::invalid_argument;
     w.begin(tag, ro_ ? "EXAMINE" : "SELECT").mailbox(mbox_);
+    if (o_.condstore || q) {
+      w.open_list();
+      if (o_.condstore) w.raw("CONDSTORE");
+      if (q) {
+        // "QRESYNC" SP "(" uidvalidity SP mod-sequence-value [SP known-uids]
+        //     [SP seq-match-data] ")"   (RFC 7162 §3.2.5; seq-match-data needs known-uids)
+        w.raw("QRESYNC").open_list().number(q->uidvalidity).number(q->modseq);
+        if (!q->known_uids.empty() || !q->known_seqs.empty())
+          w.sequence(q->known_uids.empty() ? sequence_set::range(1, 0) : q->known_uids);
+        if (!q->known_seqs.empty())
+          w.open_list().sequence(q->known_seqs).sequence(q->known_seq_uids).close_list();
+        w.close_list();
+      }
+      w.close_list();
+    }
     if (w.error()) return w.error();
     // RFC 9051 §6.3.2: a SELECT, even one that fails, deselects the current mailbox.
     p_.set_state(session_state::authenticated);
@@ -647,6 +673,21 @@ class select_op final : public command_op<mailbox_state> {
     return {};
   }
   bool on_untagged(const response& r) override {
+    if (r.name == "VANISHED") {  // RFC 7162 §3.2.10: (EARLIER) answers our QRESYNC
+      bool earlier = false;
+      std::error_code ec;
+      const sequence_set uids = decode_vanished(r, earlier, ec);
+      if (ec || !earlier) return false;
+      for (const auto& [a, b] : uids.ranges()) p_.mailbox().vanished.add(a, b);
+      return true;
+    }
+    if (r.name == "FETCH" && o_.qresync) {  // changed since modseq (§3.2.5.2)
+      std::error_code ec;
+      fetch_message m = decode_fetch(r, ec);
+      if (!ec) p_.mailbox().changed.push_back(std::move(m));
+      p_.track_fetch_modseq(r);
+      return true;
+    }
     return r.name == "EXISTS" || r.name == "RECENT" || r.name == "FLAGS" ||
            (r.name == "OK" && !r.code.empty());
   }
@@ -657,11 +698,15 @@ class select_op final : public command_op<mailbox_state> {
     }
     p_.set_state(session_state::selected);
     if (ro_) p_.mailbox().read_only = true;
+    if (o_.condstore || o_.qresync) {
+      if (!p_.is_enabled("CONDSTORE")) p_.add_enabled("CONDSTORE");  // RFC 7162 §3.1
+    }
     result_ = p_.mailbox();
     return {};
   }
   std::string mbox_;
   bool ro_;
+  select_options o_;
 };
 
 class append_op final : public command_op<append_result> {
@@ -696,10 +741,15 @@ class append_op final : public command_op<append_result> {
   }
   std::error_code build(command_writer& w, const std::string& tag) override {
     // append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal
+    // With UTF8=ACCEPT enabled the message may carry UTF-8 headers and goes as
+    //   append-data =/ "UTF8" SP "(" literal8 ")"   (RFC 6855 §4)
+    const bool utf8 = p_.is_enabled("UTF8=ACCEPT");
     w.begin(tag, "APPEND").mailbox(mbox_);
     if (!flags_.empty()) w.flag_list(flags_);
     if (date_) w.date_time(*date_);
-    w.literal_header(size_);
+    if (utf8) w.raw("UTF8").open_list();
+    w.literal_header(size_, utf8);
+    if (utf8) w.close_list();
     return {};
   }
   action advance() override {
@@ -758,8 +808,44 @@ class append_op final : public command_op<append_result> {
 
 // ------------------------------------------------------------------ messages
 
+// Command builders shared by the single-command ops and the pipelined batch.
+
+// fetch = ["UID" SP] "FETCH" SP sequence-set SP fetch-atts [fetch-modifiers]
+// (RFC 9051 §6.4.5; CHANGEDSINCE: RFC 7162 §3.1.4.1)
+void write_fetch(command_writer& w, const std::string& tag, const sequence_set& set,
+                 const fetch_items& items, const fetch_options& o) {
+  w.begin(tag, o.uid ? "UID FETCH" : "FETCH").sequence(set).fetch_atts(items);
+  if (o.changed_since) w.open_list().raw("CHANGEDSINCE").number(o.changed_since).close_list();
+}
+
+// store = ["UID" SP] "STORE" SP sequence-set [store-modifiers] SP store-att-flags
+// (RFC 9051 §6.4.6; UNCHANGEDSINCE: RFC 7162 §3.1.3)
+void write_store(command_writer& w, const std::string& tag, const sequence_set& set,
+                 store_mode mode, const std::vector<std::string>& flags, const store_options& o) {
+  w.begin(tag, o.uid ? "UID STORE" : "STORE").sequence(set);
+  if (o.unchanged_since)
+    w.open_list().raw("UNCHANGEDSINCE").number(*o.unchanged_since).close_list();
+  std::string att = mode == store_mode::add      ? "+FLAGS"
+                    : mode == store_mode::remove ? "-FLAGS"
+                                                 : "FLAGS";
+  if (o.silent) att += ".SILENT";
+  w.raw(att).flag_list(flags);
+}
+
+// search = ["UID" SP] "SEARCH" [search-return-opts] SP search-program (RFC 9051 §6.4.4,
+// ESEARCH RFC 4731)
+void write_search(command_writer& w, const std::string& tag, const protocol& p,
+                  const search_key& key, const search_options& o) {
+  w.begin(tag, o.uid ? "UID SEARCH" : "SEARCH");
+  if (o.esearch && (p.caps().has("ESEARCH") || p.caps().has("IMAP4rev2")))
+    w.raw("RETURN").open_list().raw("MIN").raw("MAX").raw("COUNT").raw("ALL").close_list();
+  if (!o.charset.empty()) w.raw("CHARSET").astring(o.charset);
+  w.search(key);
+}
+
 class fetch_op final : public command_op<std::vector<fetch_message>> {
  public:
+  bool events_for_own_fetch() const override { return false; }
   fetch_op(protocol& p, sequence_set s, fetch_items i, fetch_options o)
       : command_op(p), set_(std::move(s)), items_(std::move(i)), o_(std::move(o)) {}
   ~fetch_op() override { p_.parser().set_stream_bodies(false); }
@@ -769,8 +855,7 @@ class fetch_op final : public command_op<std::vector<fetch_message>> {
   std::error_code build(command_writer& w, const std::string& tag) override {
     // fetch = "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" / fetch-att /
     //         "(" fetch-att *(SP fetch-att) ")") [fetch-modifiers]
-    w.begin(tag, o_.uid ? "UID FETCH" : "FETCH").sequence(set_).fetch_atts(items_);
-    if (o_.changed_since) w.open_list().raw("CHANGEDSINCE").number(o_.changed_since).close_list();
+    write_fetch(w, tag, set_, items_, o_);
     if (o_.body_sink) p_.parser().set_stream_bodies(true);
     return {};
   }
@@ -791,33 +876,85 @@ class fetch_op final : public command_op<std::vector<fetch_message>> {
   bool on_untagged(const response& r) override {
     if (r.name != "FETCH") return false;
     std::error_code ec;
-    fetch_message m = decode_fetch(r, ec);
-    if (ec) {
-      if (!decode_ec_) decode_ec_ = ec;
-      return true;
+    if (o_.on_message) {  // one message at a time: decode into the same object (no churn)
+      decode_fetch(r, msg_, ec);
+      if (!ec) o_.on_message(msg_);
+    } else {
+      fetch_message m = decode_fetch(r, ec);
+      if (!ec) result_.push_back(std::move(m));
     }
-    if (o_.on_message)
-      o_.on_message(m);
-    else
-      result_.push_back(std::move(m));
+    if (ec && !decode_ec_) decode_ec_ = ec;
     return true;
   }
   std::error_code on_done(const response& r) override {
     if (auto ec = status_error(r)) return ec;
     if (o_.body_sink && !sink_ec_) o_.body_sink->finish(sink_ec_);
     if (sink_ec_) return sink_ec_;
-    if (lost_) return errc::literal_too_large;  // a body too large to hold, and no sink
+    if (lost_) return errc::body_not_stored;  // a body too large to hold, and no sink
     return decode_ec_;
   }
   sequence_set set_;
   fetch_items items_;
   fetch_options o_;
+  fetch_message msg_;  // reused for on_message
   std::error_code sink_ec_, decode_ec_;
   bool lost_ = false;
 };
 
+// One message fetched whole (BODY.PEEK[]) and streamed straight into the MIME parser: the
+// local alternative to BODYSTRUCTURE when server_quirks::bodystructure_unreliable says
+// the server's is wrong. The raw message is never held whole by this op.
+class fetch_mime_op final : public command_op<mime::message> {
+ public:
+  fetch_mime_op(protocol& p, std::uint32_t n, bool uid, mime::parser_limits limits)
+      : command_op(p), n_(n), uid_(uid), parser_(builder_, limits) {}
+  ~fetch_mime_op() override { p_.parser().set_stream_bodies(false); }
+  bool events_for_own_fetch() const override { return false; }
+
+ private:
+  std::error_code check_state() override {
+    if (n_ == 0) return errc::invalid_argument;
+    return require_selected();
+  }
+  std::error_code build(command_writer& w, const std::string& tag) override {
+    fetch_options o;
+    o.uid = uid_;
+    write_fetch(w, tag, sequence_set::single(n_), fetch_items{}.body_section(), o);
+    p_.parser().set_stream_bodies(true);  // every BODY[] literal comes as chunks
+    return {};
+  }
+  void on_literal(const parser_event& ev) override {
+    if (ev.kind == parser_event::type::literal_begin) {
+      // The first BODY[] literal of our message (by number; for UID FETCH the server sends
+      // only the one asked for, its sequence number being unknown here).
+      mine_ = !seen_ && (uid_ || ev.number == std::optional<std::uint64_t>(n_));
+      seen_ = seen_ || mine_;
+    } else if (ev.kind == parser_event::type::literal_chunk && mine_ && !mime_ec_) {
+      parser_.feed(ev.chunk, mime_ec_);
+    } else if (ev.kind == parser_event::type::literal_end) {
+      mine_ = false;
+    }
+  }
+  bool on_untagged(const response& r) override { return r.name == "FETCH"; }
+  std::error_code on_done(const response& r) override {
+    if (auto ec = status_error(r)) return ec;
+    if (!seen_) return errc::no;  // no such message: the server sent no body
+    parser_.finish(mime_ec_);
+    if (mime_ec_) return mime_ec_;
+    result_ = builder_.take();
+    return {};
+  }
+  std::uint32_t n_;
+  bool uid_;
+  mime::tree_builder builder_;
+  mime::parser parser_;
+  std::error_code mime_ec_;
+  bool mine_ = false, seen_ = false;
+};
+
 class store_op final : public command_op<std::vector<fetch_message>> {
  public:
+  bool events_for_own_fetch() const override { return false; }
   store_op(protocol& p, sequence_set s, store_mode m, std::vector<std::string> f, store_options o)
       : command_op(p), set_(std::move(s)), mode_(m), flags_(std::move(f)), o_(o) {}
 
@@ -825,14 +962,7 @@ class store_op final : public command_op<std::vector<fetch_message>> {
   std::error_code check_state() override { return require_selected(); }
   std::error_code build(command_writer& w, const std::string& tag) override {
     // store = "STORE" SP sequence-set [store-modifiers] SP store-att-flags
-    w.begin(tag, o_.uid ? "UID STORE" : "STORE").sequence(set_);
-    if (o_.unchanged_since)
-      w.open_list().raw("UNCHANGEDSINCE").number(*o_.unchanged_since).close_list();
-    std::string att = mode_ == store_mode::add      ? "+FLAGS"
-                      : mode_ == store_mode::remove ? "-FLAGS"
-                                                    : "FLAGS";
-    if (o_.silent) att += ".SILENT";
-    w.raw(att).flag_list(flags_);
+    write_store(w, tag, set_, mode_, flags_, o_);
     return {};
   }
   bool on_untagged(const response& r) override {
@@ -857,11 +987,7 @@ class search_op final : public command_op<search_result> {
   std::error_code check_state() override { return require_selected(); }
   std::error_code build(command_writer& w, const std::string& tag) override {
     // search = "SEARCH" [search-return-opts] SP search-program  (RFC 9051 §6.4.4, RFC 4731)
-    w.begin(tag, o_.uid ? "UID SEARCH" : "SEARCH");
-    if (o_.esearch && (p_.caps().has("ESEARCH") || p_.caps().has("IMAP4rev2")))
-      w.raw("RETURN").open_list().raw("MIN").raw("MAX").raw("COUNT").raw("ALL").close_list();
-    if (!o_.charset.empty()) w.raw("CHARSET").astring(o_.charset);
-    w.search(key_);
+    write_search(w, tag, p_, key_, o_);
     result_.uid = o_.uid;
     return {};
   }
@@ -878,6 +1004,228 @@ class search_op final : public command_op<search_result> {
   search_key key_;
   search_options o_;
   std::error_code decode_ec_;
+};
+
+// A command_batch (client::pipeline): the commands written together (RFC 9051 §5.5), in
+// segments where the ambiguity rule requires waiting (see command_batch). Untagged data is
+// matched to the command it answers: FETCH to the oldest FETCH/STORE still running, STATUS
+// by mailbox name, ESEARCH by its (TAG "...") correlator (RFC 4731 §3.1), SEARCH to the
+// oldest SEARCH still running. An unsolicited FETCH (a flag change made elsewhere) arriving
+// while a FETCH/STORE runs cannot be told apart and is counted as its data — as in any
+// IMAP client.
+class batch_op final : public command_op<std::vector<batch_result>> {
+ public:
+  bool events_for_own_fetch() const override { return false; }
+  batch_op(protocol& p, command_batch b) : command_op(p), batch_(std::move(b)) {}
+
+  action resume(const io_result& r) override {
+    if (step_ != step::start) return command_op::resume(r);
+    if (p_.failed()) return finish(net::errc::connection_unusable);
+    const auto& es = batch_.entries();
+    if (es.empty()) return finish(errc::invalid_argument);
+    bool needs_selected = false;
+    for (const auto& e : es) needs_selected |= e.type != command_batch::entry::kind::status;
+    if (auto ec = needs_selected ? require_selected() : require_auth()) return finish(ec);
+    // Build every command before anything is sent (a bad argument sends nothing).
+    std::vector<std::string> bytes(es.size());
+    for (std::size_t i = 0; i < es.size(); ++i) {
+      const auto& e = es[i];
+      command_writer w(p_.lit_mode(), p_.utf8());
+      const std::string tag = p_.opts_tag(i);
+      switch (e.type) {
+        case command_batch::entry::kind::fetch:
+          if (e.fetch.body_sink) return finish(errc::invalid_argument);
+          write_fetch(w, tag, e.set, e.items, e.fetch);
+          break;
+        case command_batch::entry::kind::store:
+          write_store(w, tag, e.set, e.mode, e.flags, e.store);
+          break;
+        case command_batch::entry::kind::status:
+          if (e.status_items == 0) return finish(errc::invalid_argument);
+          w.begin(tag, "STATUS").mailbox(e.mailbox).open_list();
+          list_op::write_status_items(w, e.status_items);
+          w.close_list();
+          break;
+        case command_batch::entry::kind::search:
+          write_search(w, tag, p_, e.key, e.search);
+          break;
+      }
+      if (auto ec = w.finish()) return finish(ec);
+      // A synchronising literal needs a "+" before the rest: not pipelinable.
+      if (w.parts().size() != 1) return finish(errc::invalid_argument);
+      bytes[i] = w.parts()[0].bytes;
+    }
+    // Segments: a command using sequence numbers after an EXPUNGE-permitting one waits.
+    bool dirty = false;
+    seg_start_.push_back(0);
+    for (std::size_t i = 0; i < es.size(); ++i) {
+      if (dirty && es[i].uses_sequence_numbers()) {
+        seg_start_.push_back(i);
+        dirty = false;
+      }
+      dirty |= es[i].permits_expunge();
+    }
+    seg_start_.push_back(es.size());
+    for (std::size_t i = 0; i < es.size(); ++i) tags_.push_back(p_.next_tag());
+    done_.assign(es.size(), false);
+    got_.assign(es.size(), {});
+    result_.resize(es.size());
+    for (std::size_t i = 0; i < es.size(); ++i) {
+      if (es[i].type == command_batch::entry::kind::search) {
+        result_[i].search.emplace();
+        result_[i].search->uid = es[i].search.uid;
+      }
+    }
+    segments_.resize(seg_start_.size() - 1);
+    for (std::size_t k = 0; k + 1 < seg_start_.size(); ++k)
+      for (std::size_t i = seg_start_[k]; i < seg_start_[k + 1]; ++i) segments_[k] += bytes[i];
+    tag_ = tags_[0];
+    return write_segment();
+  }
+
+ private:
+  using kind = command_batch::entry::kind;
+
+  action write_segment() {
+    parts_.assign(1, command_writer::part{std::move(segments_[seg_]), {}, false});
+    idx_ = 0;
+    return write_part();
+  }
+  std::error_code build(command_writer&, const std::string&) override {
+    return errc::invalid_argument;  // resume() builds the pipelined commands itself
+  }
+  bool owns_tag(const std::string& tag) const override {
+    return std::find(tags_.begin(), tags_.end(), tag) != tags_.end();
+  }
+  // The oldest command of the running segment that is not complete and accepts `pred`.
+  template <class Pred>
+  std::optional<std::size_t> running(Pred pred) const {
+    for (std::size_t i = seg_start_[seg_]; i < seg_start_[seg_ + 1]; ++i)
+      if (!done_[i] && pred(batch_.entries()[i])) return i;
+    return std::nullopt;
+  }
+  bool on_untagged(const response& r) override {
+    std::error_code ec;
+    if (r.name == "FETCH") {
+      const auto i = fetch_owner(r);
+      if (!i) return false;
+      got_[*i].push_back(fetch_key(r, batch_.entries()[*i]));
+      const auto& e = batch_.entries()[*i];
+      if (e.type == kind::fetch && e.fetch.on_message) {
+        decode_fetch(r, msg_, ec);
+        if (!ec) e.fetch.on_message(msg_);
+      } else {
+        fetch_message m = decode_fetch(r, ec);
+        if (!ec) result_[*i].messages.push_back(std::move(m));
+      }
+      if (ec && !result_[*i].error) result_[*i].error = ec;
+      return true;
+    }
+    if (r.name == "STATUS") {
+      status_info st = decode_status(r, p_.utf8(), ec);
+      auto i =
+          running([&](const auto& e) { return e.type == kind::status && e.mailbox == st.mailbox; });
+      if (!i) i = running([](const auto& e) { return e.type == kind::status; });
+      if (!i) return false;
+      result_[*i].status = std::move(st);
+      if (ec && !result_[*i].error) result_[*i].error = ec;
+      return true;
+    }
+    if (r.name == "SEARCH" || r.name == "ESEARCH") {
+      std::optional<std::size_t> i;
+      // search-correlator = SP "(" "TAG" SP tag-string ")"  (RFC 4731 §3.1)
+      if (r.name == "ESEARCH" && !r.args.empty() && r.args[0].is_list() &&
+          r.args[0].list.size() == 2 && r.args[0].list[0].atom_is("TAG")) {
+        const auto it = std::find(tags_.begin(), tags_.end(), r.args[0].list[1].text);
+        if (it != tags_.end()) i = static_cast<std::size_t>(it - tags_.begin());
+      }
+      if (!i) i = running([](const auto& e) { return e.type == kind::search; });
+      if (!i || batch_.entries()[*i].type != kind::search) return false;
+      decode_search(r, *result_[*i].search, ec);
+      if (ec && !result_[*i].error) result_[*i].error = ec;
+      return true;
+    }
+    return false;
+  }
+  std::error_code on_done(const response& r) override {
+    const auto i =
+        static_cast<std::size_t>(std::find(tags_.begin(), tags_.end(), r.tag) - tags_.begin());
+    if (i < seg_start_[seg_] || i >= seg_start_[seg_ + 1] || done_[i]) {
+      p_.fail();  // a completion for a command not sent yet, or twice
+      return errc::unexpected_tag;
+    }
+    done_[i] = true;
+    if (auto ec = status_error(r)) {
+      result_[i].error = ec;
+      result_[i].reply = to_server_reply(r);
+    }
+    for (std::size_t k = seg_start_[seg_]; k < seg_start_[seg_ + 1]; ++k)
+      if (!done_[k]) {
+        keep_reading_ = true;
+        return {};
+      }
+    if (++seg_ + 1 < seg_start_.size()) {  // the next segment may go now
+      pending_ = write_segment();
+      handoff_ = true;
+    }
+    return {};
+  }
+
+  // The number a FETCH response is known by for entry `e`: its UID for UID commands.
+  static std::uint32_t fetch_key(const response& r, const command_batch::entry& e) {
+    const bool uid = e.type == kind::fetch ? e.fetch.uid : e.store.uid;
+    if (uid && r.args.size() == 1 && r.args[0].is_list()) {
+      const auto& l = r.args[0].list;
+      for (std::size_t k = 0; k + 1 < l.size(); k += 2)
+        if (l[k].atom_is("UID"))
+          if (auto n = l[k + 1].number(); n && *n <= UINT32_MAX) return std::uint32_t(*n);
+    }
+    return r.number && *r.number <= UINT32_MAX ? std::uint32_t(*r.number) : 0;
+  }
+  // Whether the response carries every item a FETCH entry asked for (BODY.PEEK[x] comes
+  // back as BODY[x]); a STORE's answer carries FLAGS (and UID / MODSEQ) only.
+  static bool has_items(const response& r, const command_batch::entry& e) {
+    if (r.args.size() != 1 || !r.args[0].is_list()) return false;
+    const auto& l = r.args[0].list;
+    auto up = [](char c) { return c >= 'a' && c <= 'z' ? char(c - 32) : c; };
+    for (std::string want : e.items.items()) {
+      if (const auto pk = want.find(".PEEK["); pk != std::string::npos) want.erase(pk, 5);
+      if (const auto lt = want.find('<'); lt != std::string::npos) want.erase(lt);
+      bool found = false;
+      for (std::size_t k = 0; k < l.size() && !found; k += 2)
+        found = l[k].is_atom() && l[k].text.size() >= want.size() &&
+                std::equal(want.begin(), want.end(), l[k].text.begin(),
+                           [&](char a, char b) { return up(a) == up(b); });
+      if (!found) return false;
+    }
+    return true;
+  }
+  // Which running FETCH/STORE a FETCH response answers. Servers may interleave the answers
+  // of pipelined commands (Dovecot sends a STORE's FETCH before the FETCH's completion), so:
+  // the first running entry whose set holds the message, that has not had it yet, and (for
+  // a FETCH) whose items it carries; failing that, the oldest running FETCH/STORE.
+  std::optional<std::size_t> fetch_owner(const response& r) const {
+    for (std::size_t i = seg_start_[seg_]; i < seg_start_[seg_ + 1]; ++i) {
+      const auto& e = batch_.entries()[i];
+      if (done_[i] || (e.type != kind::fetch && e.type != kind::store)) continue;
+      if (e.type == kind::store && e.store.silent) continue;
+      const std::uint32_t key = fetch_key(r, e);
+      if (!e.set.contains(key, 0)) continue;
+      if (std::find(got_[i].begin(), got_[i].end(), key) != got_[i].end()) continue;
+      if (e.type == kind::fetch && !has_items(r, e)) continue;
+      return i;
+    }
+    return running([](const auto& e) { return e.type == kind::fetch || e.type == kind::store; });
+  }
+
+  command_batch batch_;
+  std::vector<std::vector<std::uint32_t>> got_;  // per entry: messages answered so far
+  std::vector<std::string> tags_;
+  std::vector<std::size_t> seg_start_;  // first command of each segment, then size()
+  std::vector<std::string> segments_;   // the bytes of each segment
+  std::size_t seg_ = 0;
+  std::vector<bool> done_;
+  fetch_message msg_;  // reused for on_message
 };
 
 class copy_op final : public command_op<copy_result> {
@@ -1006,7 +1354,9 @@ class idle_op final : public command_op<void> {
     if (idling_ || done_sent_) return fatal(errc::unexpected_continuation);
     idling_ = true;  // RFC 2177: "+ idling"; now only unsolicited responses until DONE
     read_timeout_ = o_.interval;
-    if (p_.idle_stop().load()) return send_done();
+    // The caller may already have asked to stop: through idle_stop(), or by returning false
+    // from on_event for a response that arrived before "+ idling".
+    if (p_.idle_stop().load() || want_done_) return send_done();
     return process();
   }
   bool on_untagged(const response&) override { return static_cast<bool>(o_.on_event); }
@@ -1110,8 +1460,12 @@ op_ptr<std::vector<status_entry>> make_status_many_op(protocol& p,
                                                       unsigned items) {
   return std::make_unique<status_many_op>(p, std::move(mailboxes), items);
 }
-op_ptr<mailbox_state> make_select_op(protocol& p, std::string mailbox, bool read_only) {
-  return std::make_unique<select_op>(p, std::move(mailbox), read_only);
+op_ptr<std::vector<batch_result>> make_batch_op(protocol& p, command_batch batch) {
+  return std::make_unique<batch_op>(p, std::move(batch));
+}
+op_ptr<mailbox_state> make_select_op(protocol& p, std::string mailbox, bool read_only,
+                                     select_options o) {
+  return std::make_unique<select_op>(p, std::move(mailbox), read_only, std::move(o));
 }
 op_ptr<void> make_mailbox_op(protocol& p, std::string verb, std::string mailbox, std::string to) {
   return std::make_unique<mailbox_op>(p, std::move(verb), std::move(mailbox), std::move(to));
@@ -1128,6 +1482,10 @@ op_ptr<append_result> make_append_op(protocol& p, std::string mailbox, byte_sour
 op_ptr<std::vector<fetch_message>> make_fetch_op(protocol& p, sequence_set set, fetch_items items,
                                                  fetch_options o) {
   return std::make_unique<fetch_op>(p, std::move(set), std::move(items), std::move(o));
+}
+op_ptr<mime::message> make_fetch_mime_op(protocol& p, std::uint32_t n, bool uid,
+                                         mime::parser_limits limits) {
+  return std::make_unique<fetch_mime_op>(p, n, uid, limits);
 }
 op_ptr<std::vector<fetch_message>> make_store_op(protocol& p, sequence_set set, store_mode mode,
                                                  std::vector<std::string> flags, store_options o) {

@@ -77,6 +77,9 @@ class command_op : public net::result_operation<R> {
   /// Return true when the response is this op's data (it then raises no event).
   virtual bool on_untagged(const response&) { return false; }
   virtual void on_event(const event&) {}
+  /// Whether the FETCH responses this op consumes also reach on_event() decoded (IDLE);
+  /// FETCH/STORE/pipeline decode them themselves and say no.
+  virtual bool events_for_own_fetch() const { return true; }
   /// Checked after every untagged response: an action to take now (IDLE's DONE).
   virtual std::optional<action> after_event() { return std::nullopt; }
   virtual void on_literal(const parser_event&) {}
@@ -108,6 +111,7 @@ class command_op : public net::result_operation<R> {
   }
 
   action send_command() {
+    if (auto a = drain_before_command()) return *a;
     command_writer w(p_.lit_mode(), p_.utf8());
     std::string tag = p_.peek_tag();
     if (auto ec = build(w, tag)) return finish(ec);
@@ -117,6 +121,32 @@ class command_op : public net::result_operation<R> {
     parts_ = w.take_parts();
     idx_ = 0;
     return write_part();
+  }
+
+  /// Responses that arrived before a command is sent can only be untagged data (RFC 9051
+  /// §2.2.2, §7: the server answers commands the client sent; a "+" answers a command being
+  /// sent). A tagged completion or a continuation queued ahead of the command would
+  /// otherwise be taken as its answer (a spoofed "a1 OK" faking a LOGIN): refuse it, and a
+  /// half-received line that is not untagged too.
+  std::optional<action> drain_before_command() {
+    auto& parser = p_.parser();
+    while (parser.has_buffered()) {
+      std::error_code ec;
+      const parser_event ev = parser.next(ec);
+      if (ec) return fatal(ec);
+      if (ev.kind == parser_event::type::need_more) {
+        const std::string_view rest = parser.buffered();
+        if (parser.at_response_start() && !rest.empty() && rest.front() != '*')
+          return fatal(errc::unexpected_tag);
+        return std::nullopt;
+      }
+      if (ev.kind != parser_event::type::response) continue;  // an unsolicited literal
+      const response& r = parser.get();
+      if (r.type == response::kind::continuation) return fatal(errc::unexpected_continuation);
+      if (r.type != response::kind::untagged) return fatal(errc::unexpected_tag);
+      if (auto e = p_.apply_untagged(r, false)) on_event(*e);
+    }
+    return std::nullopt;
   }
 
   action write_part() {
@@ -173,7 +203,10 @@ class command_op : public net::result_operation<R> {
       }
       if (r.type == response::kind::untagged) {
         const bool mine = on_untagged(r);
-        if (auto e = p_.apply_untagged(r, mine)) on_event(*e);
+        if (mine && !events_for_own_fetch() && r.name == "FETCH")
+          p_.track_fetch_modseq(r);  // already decoded by the op: no second decode
+        else if (auto e = p_.apply_untagged(r, mine))
+          on_event(*e);
         if (auto a = after_event()) return *a;
         continue;
       }

@@ -176,4 +176,16 @@ std::optional<event> protocol::apply_untagged(const response& r, bool wanted) {
   return e;
 }
 
+void protocol::track_fetch_modseq(const response& r) {
+  if (r.args.size() != 1 || !r.args[0].is_list() || !mbox_.highestmodseq) return;
+  const auto& l = r.args[0].list;
+  for (std::size_t i = 0; i + 1 < l.size(); i += 2) {
+    if (!l[i].atom_is("MODSEQ")) continue;
+    const value& v = l[i + 1];  // "MODSEQ" SP "(" mod-sequence-value ")"
+    if (v.is_list() && v.list.size() == 1)
+      if (auto n = v.list[0].number(); n && *n > *mbox_.highestmodseq) mbox_.highestmodseq = n;
+    return;
+  }
+}
+
 }  // namespace mailproto::imap

@@ -38,6 +38,14 @@ constexpr std::array<bool, 256> make_atom_end() {
 }
 constexpr auto atom_end = make_atom_end();
 
+// Bytes that interrupt the run of plain characters in a quoted string.
+constexpr std::array<bool, 256> make_quoted_stop() {
+  std::array<bool, 256> t{};
+  t['"'] = t['\\'] = true;
+  return t;
+}
+constexpr auto quoted_stop = make_quoted_stop();
+
 // msg-att-static items whose value is message text (RFC 9051 §7.5.2, RFC 3501 §7.4.2).
 bool is_body_item(std::string_view a) noexcept {
   auto starts = [a](std::string_view p) {
@@ -93,6 +101,7 @@ void response_parser::reset() {
   lines_.clear();
   st_ = state::start;
   cur_.clear();
+  spare_.clear();
   stack_.clear();
   bytes_ = values_ = 0;
   lit_left_ = 0;
@@ -100,15 +109,47 @@ void response_parser::reset() {
   completed_ = false;
 }
 
-std::vector<value>& response_parser::top() {
-  return stack_.empty() ? cur_.args : *stack_.back();
+// Value nodes are reused in place: a completed response's tree stays where it is, and the
+// next response overwrites it node by node (open_list::used counts the nodes of the
+// response being parsed; the rest is cut off when the list closes). A stream of FETCH
+// responses of similar shape therefore parses without allocating, and no node is moved.
+void response_parser::begin_root(std::vector<value>& root) {
+  stack_.clear();
+  stack_.push_back({&root, 0});
 }
 
-value& response_parser::push(value v, std::error_code& ec) {
+void response_parser::close_top() {
+  auto& o = stack_.back();
+  if (o.used < o.list->size())
+    o.list->erase(o.list->begin() + std::ptrdiff_t(o.used), o.list->end());
+  stack_.pop_back();
+}
+
+value& response_parser::push(value::kind k, std::error_code& ec) {
   if (++values_ > limits_.max_values) ec = errc::response_too_large;
-  auto& t = top();
-  t.push_back(std::move(v));
-  return t.back();
+  auto& o = stack_.back();
+  if (o.used == o.list->size()) o.list->emplace_back();
+  value& v = (*o.list)[o.used++];
+  v.type = k;
+  v.literal = v.binary = false;
+  v.size = 0;
+  v.text.clear();
+  // A list keeps its old items to overwrite; anything else must not show any.
+  if (k != value::kind::list && !v.list.empty()) v.list.clear();
+  return v;
+}
+
+// The scalar fields of the response just handed out are cleared; its value trees stay for
+// reuse (a status response parks the data tree in spare_, so "* FETCH" / "a1 OK" / "* FETCH"
+// keeps reusing the same nodes).
+void response_parser::soft_clear() {
+  cur_.type = response::kind::untagged;
+  cur_.tag.clear();
+  cur_.number.reset();
+  cur_.name.clear();
+  cur_.code.clear();
+  cur_.code_raw.clear();
+  cur_.text.clear();
 }
 
 parser_event response_parser::next(std::error_code& ec) {
@@ -118,7 +159,7 @@ parser_event response_parser::next(std::error_code& ec) {
     return ev;
   }
   if (completed_) {
-    cur_.clear();
+    soft_clear();
     stack_.clear();
     bytes_ = values_ = 0;
     completed_ = false;
@@ -190,6 +231,12 @@ parser_event response_parser::next(std::error_code& ec) {
 }
 
 void response_parser::parse_segment(std::string_view line, std::error_code& ec) {
+  // RFC 9051 §4 (and §4.3.1): NUL never appears outside a literal8; a line carrying one is
+  // not IMAP. (Literal contents do not pass through here.)
+  if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
+    ec = errc::bad_response;
+    return;
+  }
   if (st_ == state::start) {
     parse_first(line, ec);
     if (ec || st_ == state::start) return;  // status / continuation: complete
@@ -199,6 +246,17 @@ void response_parser::parse_segment(std::string_view line, std::error_code& ec) 
 
 // response = continue-req / response-data / response-done (RFC 9051 §7, §9).
 void response_parser::parse_first(std::string_view& s, std::error_code& ec) {
+  // Status responses and continuations carry no data values: park the data tree (kept for
+  // the next data response) and start from empty code arguments.
+  auto status_shape = [this] {
+    if (!cur_.args.empty()) {
+      if (spare_.empty())
+        spare_.swap(cur_.args);
+      else
+        cur_.args.clear();
+    }
+    cur_.code_args.clear();
+  };
   auto word = [&s]() {
     const std::size_t sp = s.find(' ');
     std::string_view w = s.substr(0, sp);
@@ -213,6 +271,7 @@ void response_parser::parse_first(std::string_view& s, std::error_code& ec) {
   if (s.front() == '+') {
     // continue-req = "+" SP (resp-text / base64) CRLF; a bare "+" is tolerated.
     cur_.type = response::kind::continuation;
+    status_shape();
     s.remove_prefix(1);
     if (!s.empty() && s.front() == ' ') s.remove_prefix(1);
     cur_.text.assign(s);
@@ -223,6 +282,7 @@ void response_parser::parse_first(std::string_view& s, std::error_code& ec) {
     // Exchange (MailKit issue 115) sends a bare "[COPYUID ...]" line: read it as "* OK [...]".
     cur_.type = response::kind::untagged;
     cur_.name = "OK";
+    status_shape();
     parse_resp_text(s, ec);
     st_ = state::start;
     return;
@@ -245,10 +305,18 @@ void response_parser::parse_first(std::string_view& s, std::error_code& ec) {
     return;
   }
   if (cur_.type == response::kind::untagged && name.front() >= '0' && name.front() <= '9') {
-    value n;
-    n.text.assign(name);
-    cur_.number = n.number();
-    if (!cur_.number) {
+    std::uint64_t n = 0;
+    bool ok = name.size() <= 20;
+    for (char c : name) {
+      const std::uint64_t d = std::uint64_t(c - '0');
+      if (c < '0' || c > '9' || n > (UINT64_MAX - d) / 10) {
+        ok = false;
+        break;
+      }
+      n = n * 10 + d;
+    }
+    if (ok) cur_.number = n;
+    if (!ok) {
       ec = errc::bad_response;
       return;
     }
@@ -258,8 +326,10 @@ void response_parser::parse_first(std::string_view& s, std::error_code& ec) {
       return;
     }
   }
-  cur_.name = to_upper(name);
+  cur_.name.assign(name);
+  for (auto& c : cur_.name) c = upper(c);
   if (cur_.is_status()) {
+    status_shape();
     parse_resp_text(s, ec);
     st_ = state::start;
     return;
@@ -268,6 +338,9 @@ void response_parser::parse_first(std::string_view& s, std::error_code& ec) {
     ec = errc::bad_response;
     return;
   }
+  if (cur_.args.empty() && !spare_.empty()) cur_.args.swap(spare_);
+  if (!cur_.code_args.empty()) cur_.code_args.clear();
+  begin_root(cur_.args);
   st_ = state::line;
 }
 
@@ -309,13 +382,11 @@ void response_parser::parse_resp_text(std::string_view s, std::error_code& ec) {
         std::error_code tec;
         const state saved = st_;
         st_ = state::line;
+        begin_root(cur_.code_args);
         parse_values(cur_.code_raw, tec);
-        if (tec || st_ != state::start || !stack_.empty()) {
-          cur_.args.clear();
-          stack_.clear();
-        }
-        cur_.code_args = std::move(cur_.args);
-        cur_.args.clear();
+        if (tec || st_ != state::start) cur_.code_args.clear();  // kept raw only
+        stack_.clear();
+        lit_target_ = nullptr;
         st_ = saved;
       }
     }
@@ -333,36 +404,43 @@ void response_parser::parse_values(std::string_view s, std::error_code& ec) {
       continue;
     }
     if (c == '(') {
-      if (stack_.size() >= limits_.max_depth) {
+      if (stack_.size() > limits_.max_depth) {  // stack_[0] is the response itself
         ec = errc::nesting_too_deep;
         return;
       }
-      value v;
-      v.type = value::kind::list;
-      value& l = push(std::move(v), ec);
+      value& l = push(value::kind::list, ec);
       if (ec) return;
-      stack_.push_back(&l.list);
+      stack_.push_back({&l.list, 0});
       ++p;
       continue;
     }
     if (c == ')') {
-      if (stack_.empty()) {
+      if (stack_.size() < 2) {
         ec = errc::bad_response;
         return;
       }
-      stack_.pop_back();
+      close_top();
       ++p;
       continue;
     }
     if (c == '"') {  // quoted = DQUOTE *QUOTED-CHAR DQUOTE
       ++p;
-      value v;
-      v.type = value::kind::string;
+      value& v = push(value::kind::string, ec);
+      if (ec) return;
       const char* q = p;
       bool closed = false;
+      // Fast path: no backslash before the closing quote (the usual case): one memchr each.
+      if (const void* dq = std::memchr(q, '"', std::size_t(end - q))) {
+        const char* e = static_cast<const char*>(dq);
+        if (!std::memchr(q, '\\', std::size_t(e - q))) {
+          v.text.assign(q, e);
+          p = e + 1;
+          continue;
+        }
+      }
       while (q != end) {
         const char* stop = q;
-        while (stop != end && *stop != '"' && *stop != '\\') ++stop;
+        while (stop != end && !quoted_stop[static_cast<unsigned char>(*stop)]) ++stop;
         v.text.append(q, stop);
         if (stop == end) {
           q = end;
@@ -386,8 +464,6 @@ void response_parser::parse_values(std::string_view s, std::error_code& ec) {
         return;
       }
       p = q;
-      push(std::move(v), ec);
-      if (ec) return;
       continue;
     }
     if (c == '{' || (c == '~' && end - p > 1 && p[1] == '{')) {
@@ -418,13 +494,9 @@ void response_parser::parse_values(std::string_view s, std::error_code& ec) {
         ec = errc::literal_too_large;
         return;
       }
-      auto& t = top();
+      const auto& o = stack_.back();
       lit_item_.clear();
-      if (!t.empty() && t.back().is_atom()) lit_item_ = t.back().text;
-      value v;
-      v.type = value::kind::string;
-      v.literal = true;
-      v.binary = binary;
+      if (o.used > 0 && (*o.list)[o.used - 1].is_atom()) lit_item_ = (*o.list)[o.used - 1].text;
       lit_left_ = n;
       if (n <= stream_threshold_ && !(stream_bodies_ && is_body_item(lit_item_))) {
         if (bytes_ + n > limits_.max_response_bytes) {
@@ -432,13 +504,17 @@ void response_parser::parse_values(std::string_view s, std::error_code& ec) {
           return;
         }
         bytes_ += static_cast<std::size_t>(n);
+        value& v = push(value::kind::string, ec);
+        v.literal = true;
+        v.binary = binary;
         v.text.reserve(static_cast<std::size_t>(n));  // bounded by the threshold
-        lit_target_ = &push(std::move(v), ec);
+        lit_target_ = &v;
         st_ = n == 0 ? state::line : state::literal_mem;
       } else {
-        v.type = value::kind::streamed;
+        value& v = push(value::kind::streamed, ec);
+        v.literal = true;
+        v.binary = binary;
         v.size = n;
-        push(std::move(v), ec);
         lit_target_ = nullptr;
         st_ = state::literal_stream;
       }
@@ -472,20 +548,19 @@ void response_parser::parse_values(std::string_view s, std::error_code& ec) {
       ec = errc::bad_response;
       return;
     }
-    value v;
     if (p - a == 3 && iequals(std::string_view(a, 3), "NIL")) {
-      v.type = value::kind::nil;
+      push(value::kind::nil, ec);
     } else {
-      v.text.assign(a, p);
+      push(value::kind::atom, ec).text.assign(a, p);
     }
-    push(std::move(v), ec);
     if (ec) return;
   }
   // End of the segment without a literal announcement: the response is complete.
-  if (!stack_.empty()) {
+  if (stack_.size() != 1) {
     ec = errc::bad_response;
     return;
   }
+  close_top();
   st_ = state::start;
 }
 

@@ -57,52 +57,129 @@ std::uint32_t number32(const value& v, std::error_code& ec) {
   return static_cast<std::uint32_t>(*n);
 }
 
-// body-fld-param = "(" string SP string *(SP string SP string) ")" / nil
-std::vector<std::pair<std::string, std::string>> params(const value& v, std::error_code& ec) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (v.is_nil()) return out;
-  if (!v.is_list() || v.list.size() % 2 != 0) {
-    fail(ec);
-    return out;
+// The *_into decoders below fill an existing result and reuse the capacity its strings
+// and vectors already have, so a stream of FETCH responses decoded into one fetch_message
+// does not allocate per field (decode_fetch(r, out, ec)).
+
+// nstring into an optional string, keeping its buffer when it holds one.
+void nstring_into(std::optional<std::string>& out, const value& v, std::error_code& ec) {
+  if (v.is_astring()) {
+    if (out)
+      out->assign(v.text);
+    else
+      out.emplace(v.text);
+    return;
   }
-  for (std::size_t i = 0; i + 1 < v.list.size(); i += 2) {
-    auto k = nstring(v.list[i], ec);
-    auto val = nstring(v.list[i + 1], ec);
-    out.emplace_back(k.value_or(""), val.value_or(""));
-  }
-  return out;
+  if (!v.is_nil()) fail(ec);
+  out.reset();
 }
 
-std::vector<address> addresses(const value& v, std::error_code& ec) {
-  std::vector<address> out;
-  if (v.is_nil()) return out;
+// nstring where a missing value reads as "" (type, subtype, encoding).
+void string_into(std::string& out, const value& v, std::error_code& ec) {
+  if (v.is_astring()) {
+    out.assign(v.text);
+    return;
+  }
+  if (!v.is_nil()) fail(ec);
+  out.clear();
+}
+
+void params_into(std::vector<std::pair<std::string, std::string>>& out, const value& v,
+                 std::error_code& ec) {
+  if (v.is_nil()) {
+    out.clear();
+    return;
+  }
+  if (!v.is_list() || v.list.size() % 2 != 0) {
+    fail(ec);
+    out.clear();
+    return;
+  }
+  out.resize(v.list.size() / 2);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    string_into(out[i].first, v.list[2 * i], ec);
+    string_into(out[i].second, v.list[2 * i + 1], ec);
+  }
+}
+
+void addresses_into(std::vector<address>& out, const value& v, std::error_code& ec) {
+  if (v.is_nil()) {
+    out.clear();
+    return;
+  }
   if (!v.is_list()) {
     fail(ec);
-    return out;
+    out.clear();
+    return;
   }
-  for (const auto& a : v.list) {
+  out.resize(v.list.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const value& a = v.list[i];
     if (!a.is_list() || a.list.size() != 4) {
       fail(ec);
-      return out;
+      out.resize(i);
+      return;
     }
-    address ad;
-    ad.name = nstring(a.list[0], ec);
-    ad.adl = nstring(a.list[1], ec);
-    ad.mailbox = nstring(a.list[2], ec);
-    ad.host = nstring(a.list[3], ec);
-    out.push_back(std::move(ad));
+    nstring_into(out[i].name, a.list[0], ec);
+    nstring_into(out[i].adl, a.list[1], ec);
+    nstring_into(out[i].mailbox, a.list[2], ec);
+    nstring_into(out[i].host, a.list[3], ec);
   }
-  return out;
+}
+
+void envelope_into(envelope& e, const value& v, std::error_code& ec) {
+  if (!v.is_list() || v.list.size() < 10) {
+    fail(ec);
+    e = envelope{};
+    return;
+  }
+  const auto& f = v.list;
+  nstring_into(e.date, f[0], ec);
+  nstring_into(e.subject, f[1], ec);
+  addresses_into(e.from, f[2], ec);
+  addresses_into(e.sender, f[3], ec);
+  addresses_into(e.reply_to, f[4], ec);
+  addresses_into(e.to, f[5], ec);
+  addresses_into(e.cc, f[6], ec);
+  addresses_into(e.bcc, f[7], ec);
+  nstring_into(e.in_reply_to, f[8], ec);
+  nstring_into(e.message_id, f[9], ec);
+}
+
+void flags_into(std::vector<std::string>& out, const value& v, std::error_code& ec) {
+  if (!v.is_list()) {
+    fail(ec);
+    out.clear();
+    return;
+  }
+  std::size_t n = 0;
+  for (const auto& f : v.list) {
+    if (!f.is_atom()) {
+      fail(ec);
+      continue;
+    }
+    if (n < out.size())
+      out[n].assign(f.text);
+    else
+      out.push_back(f.text);
+    ++n;
+  }
+  out.resize(n);
 }
 
 // body-ext-1part / body-ext-mpart tail: [dsp [lang [loc *extension]]] from index i.
 void body_ext_tail(const std::vector<value>& f, std::size_t i, body_structure& b,
                    std::error_code& ec) {
+  b.disposition.reset();
+  b.disposition_params.clear();
+  b.language.clear();
+  b.location.reset();
+  b.extensions.clear();
   if (i < f.size()) {  // body-fld-dsp = "(" string SP body-fld-param ")" / nil
     const value& d = f[i];
     if (d.is_list() && d.list.size() == 2) {
-      b.disposition = nstring(d.list[0], ec);
-      b.disposition_params = params(d.list[1], ec);
+      nstring_into(b.disposition, d.list[0], ec);
+      params_into(b.disposition_params, d.list[1], ec);
     } else if (!d.is_nil()) {
       fail(ec);
     }
@@ -116,65 +193,83 @@ void body_ext_tail(const std::vector<value>& f, std::size_t i, body_structure& b
       b.language.push_back(*s);
     }
   }
-  if (++i < f.size()) b.location = nstring(f[i], ec);
+  if (++i < f.size()) nstring_into(b.location, f[i], ec);
   for (++i; i < f.size(); ++i) b.extensions.push_back(f[i]);
 }
 
-body_structure decode_body_depth(const value& v, std::error_code& ec, int depth) {
-  body_structure b;
+// Fills `b` (reusing what it holds) from a body / BODYSTRUCTURE value (RFC 9051 §9 body).
+void body_into(body_structure& b, const value& v, std::error_code& ec, int depth) {
   if (!v.is_list() || v.list.empty() || depth > 100) {
     fail(ec);
-    return b;
+    b = body_structure{};
+    return;
   }
   const auto& f = v.list;
+  b.size = 0;
+  b.lines.reset();
+  b.md5.reset();
   if (f[0].is_list()) {  // body-type-mpart = 1*body SP media-subtype [SP body-ext-mpart]
     std::size_t i = 0;
-    while (i < f.size() && f[i].is_list()) {
-      b.parts.push_back(decode_body_depth(f[i], ec, depth + 1));
-      if (ec) return b;
-      ++i;
+    while (i < f.size() && f[i].is_list()) ++i;
+    b.parts.resize(i);
+    for (std::size_t k = 0; k < i; ++k) {
+      body_into(b.parts[k], f[k], ec, depth + 1);
+      if (ec) return;
     }
-    b.type = "MULTIPART";
+    b.type.assign("MULTIPART");
+    b.id.reset();
+    b.description.reset();
+    b.encoding.clear();
+    b.envelope.reset();
     if (i >= f.size()) {
       fail(ec);
-      return b;
+      return;
     }
-    b.subtype = nstring(f[i], ec).value_or("");
-    if (++i < f.size()) b.params = params(f[i], ec);
+    string_into(b.subtype, f[i], ec);
+    if (++i < f.size())
+      params_into(b.params, f[i], ec);
+    else
+      b.params.clear();
     body_ext_tail(f, i + 1, b, ec);
-    return b;
+    return;
   }
   // body-type-1part: type subtype params id desc enc octets ...
   if (f.size() < 7) {
     fail(ec);
-    return b;
+    b = body_structure{};
+    return;
   }
-  b.type = nstring(f[0], ec).value_or("");
-  b.subtype = nstring(f[1], ec).value_or("");
-  b.params = params(f[2], ec);
-  b.id = nstring(f[3], ec);
-  b.description = nstring(f[4], ec);
-  b.encoding = nstring(f[5], ec).value_or("");
+  string_into(b.type, f[0], ec);
+  string_into(b.subtype, f[1], ec);
+  params_into(b.params, f[2], ec);
+  nstring_into(b.id, f[3], ec);
+  nstring_into(b.description, f[4], ec);
+  string_into(b.encoding, f[5], ec);
   b.size = number(f[6], ec);
   std::size_t i = 7;
   if ((ieq(b.type, "MESSAGE") && (ieq(b.subtype, "RFC822") || ieq(b.subtype, "GLOBAL"))) &&
       f.size() >= 10 && f[7].is_list() && f[8].is_list()) {
     // body-type-msg = media-message SP body-fields SP envelope SP body SP body-fld-lines
-    b.envelope = decode_envelope(f[7], ec);
-    b.parts.push_back(decode_body_depth(f[8], ec, depth + 1));
+    if (!b.envelope) b.envelope.emplace();
+    envelope_into(*b.envelope, f[7], ec);
+    b.parts.resize(1);
+    body_into(b.parts[0], f[8], ec, depth + 1);
     b.lines = number(f[9], ec);
     i = 10;
-  } else if (ieq(b.type, "TEXT")) {
-    if (f.size() < 8) {
-      fail(ec);
-      return b;
+  } else {
+    b.envelope.reset();
+    b.parts.clear();
+    if (ieq(b.type, "TEXT")) {
+      if (f.size() < 8) {
+        fail(ec);
+        return;
+      }
+      b.lines = number(f[7], ec);
+      i = 8;
     }
-    b.lines = number(f[7], ec);
-    i = 8;
   }
-  if (i < f.size()) b.md5 = nstring(f[i], ec);  // body-ext-1part
+  if (i < f.size()) nstring_into(b.md5, f[i], ec);  // body-ext-1part
   body_ext_tail(f, i + 1, b, ec);
-  return b;
 }
 
 void utf8_append(std::string& out, std::uint32_t cp) {
@@ -522,6 +617,78 @@ std::string decode_mailbox_utf7(std::string_view name, std::error_code& ec) {
   return out;
 }
 
+// ------------------------------------------------------------------ command_batch
+
+bool command_batch::entry::uses_sequence_numbers() const noexcept {
+  switch (type) {
+    case kind::fetch:
+      return !fetch.uid;
+    case kind::store:
+      return !store.uid;
+    case kind::search:
+      return true;  // a key may name sequence numbers even in UID SEARCH (RFC 9051 §5.5)
+    case kind::status:
+      return false;
+  }
+  return true;
+}
+
+bool command_batch::entry::permits_expunge() const noexcept {
+  // RFC 9051 §5.5: servers must not send EXPUNGE during FETCH, STORE or SEARCH; they may
+  // during their UID forms and any other command.
+  switch (type) {
+    case kind::fetch:
+      return fetch.uid;
+    case kind::store:
+      return store.uid;
+    case kind::search:
+      return search.uid;
+    case kind::status:
+      return true;
+  }
+  return true;
+}
+
+command_batch& command_batch::fetch(sequence_set set, fetch_items items, fetch_options o) {
+  entry e;
+  e.type = entry::kind::fetch;
+  e.set = std::move(set);
+  e.items = std::move(items);
+  e.fetch = std::move(o);
+  entries_.push_back(std::move(e));
+  return *this;
+}
+
+command_batch& command_batch::store(sequence_set set, store_mode mode,
+                                    std::vector<std::string> flags, store_options o) {
+  entry e;
+  e.type = entry::kind::store;
+  e.set = std::move(set);
+  e.mode = mode;
+  e.flags = std::move(flags);
+  e.store = o;
+  entries_.push_back(std::move(e));
+  return *this;
+}
+
+command_batch& command_batch::status(std::string mailbox, unsigned items) {
+  entry e;
+  e.type = entry::kind::status;
+  e.mailbox = std::move(mailbox);
+  e.status_items = items;
+  entries_.push_back(std::move(e));
+  return *this;
+}
+
+command_batch& command_batch::search(search_key key, search_options o) {
+  entry e;
+  e.type = entry::kind::search;
+  e.key = std::move(key);
+  e.search = std::move(o);
+  entries_.push_back(std::move(e));
+  return *this;
+}
+
 // ------------------------------------------------------------------ decoders
 
 capabilities decode_capability(const std::vector<value>& names) {
@@ -611,36 +778,35 @@ status_info decode_status(const response& r, bool utf8, std::error_code& ec) {
 
 envelope decode_envelope(const value& v, std::error_code& ec) {
   envelope e;
-  if (!v.is_list() || v.list.size() < 10) {
-    fail(ec);
-    return e;
-  }
-  const auto& f = v.list;
-  e.date = nstring(f[0], ec);
-  e.subject = nstring(f[1], ec);
-  e.from = addresses(f[2], ec);
-  e.sender = addresses(f[3], ec);
-  e.reply_to = addresses(f[4], ec);
-  e.to = addresses(f[5], ec);
-  e.cc = addresses(f[6], ec);
-  e.bcc = addresses(f[7], ec);
-  e.in_reply_to = nstring(f[8], ec);
-  e.message_id = nstring(f[9], ec);
+  envelope_into(e, v, ec);
   return e;
 }
 
 body_structure decode_body(const value& v, std::error_code& ec) {
-  return decode_body_depth(v, ec, 0);
+  body_structure b;
+  body_into(b, v, ec, 0);
+  return b;
 }
 
 fetch_message decode_fetch(const response& r, std::error_code& ec) {
-  // message-data = nz-number SP "FETCH" SP msg-att ; msg-att = "(" att SP value ... ")"
   fetch_message m;
+  decode_fetch(r, m, ec);
+  return m;
+}
+
+void decode_fetch(const response& r, fetch_message& m, std::error_code& ec) {
+  // message-data = nz-number SP "FETCH" SP msg-att ; msg-att = "(" att SP value ... ")"
+  m.sections.clear();
+  m.streamed.clear();
+  m.other.clear();
   if (!r.number || *r.number > UINT32_MAX || r.args.size() != 1 || !r.args[0].is_list()) {
     fail(ec);
-    return m;
+    m = fetch_message{};
+    return;
   }
   m.seq = static_cast<std::uint32_t>(*r.number);
+  bool uid = false, flags = false, date = false, size = false, env = false, body = false,
+       modseq = false;
   // Tolerated server quirks (MailKit's corpus): Domino wraps items in extra parentheses,
   // "UID 5 (ENVELOPE (...))", so a list where an item name belongs is spliced in; Yandex
   // sends a last item without its value, "BODY[2] )", which is read as NIL.
@@ -649,35 +815,34 @@ fetch_message decode_fetch(const response& r, std::error_code& ec) {
     v.type = value::kind::nil;
     return v;
   }();
-  std::vector<const value*> l;
-  for (const auto& v : r.args[0].list) {
-    if (l.size() % 2 == 0 && v.is_list()) {
-      for (const auto& x : v.list) l.push_back(&x);
-    } else {
-      l.push_back(&v);
-    }
-  }
-  if (l.size() % 2) l.push_back(&nil_value);
-  for (std::size_t i = 0; i + 1 < l.size(); i += 2) {
-    const value& k = *l[i];
-    const value& v = *l[i + 1];
+  const value* key = nullptr;  // an item name waiting for its value
+  auto item = [&](const value& k, const value& v) {
     if (!k.is_atom()) {
       fail(ec);
-      return m;
+      return;
     }
     const std::string& name = k.text;
     if (ieq(name, "UID")) {
       m.uid = number32(v, ec);
+      uid = true;
     } else if (ieq(name, "FLAGS")) {
-      m.flags = decode_flags(v, ec);
+      if (!m.flags) m.flags.emplace();
+      flags_into(*m.flags, v, ec);
+      flags = true;
     } else if (ieq(name, "INTERNALDATE")) {
-      m.internal_date = nstring(v, ec);
+      nstring_into(m.internal_date, v, ec);
+      date = true;
     } else if (ieq(name, "RFC822.SIZE")) {
       m.size = number(v, ec);
+      size = true;
     } else if (ieq(name, "ENVELOPE")) {
-      m.envelope = decode_envelope(v, ec);
+      if (!m.envelope) m.envelope.emplace();
+      envelope_into(*m.envelope, v, ec);
+      env = true;
     } else if (ieq(name, "BODYSTRUCTURE") || ieq(name, "BODY")) {
-      m.body = decode_body(v, ec);
+      if (!m.body) m.body.emplace();
+      body_into(*m.body, v, ec, 0);
+      body = true;
     } else if (ieq(name, "MODSEQ")) {  // "MODSEQ" SP "(" mod-sequence-value ")"
       if (v.is_list() && v.list.size() == 1 && v.list[0].is_atom() && v.list[0].text.size() > 1 &&
           v.list[0].text[0] == '-')
@@ -686,6 +851,7 @@ fetch_message decode_fetch(const response& r, std::error_code& ec) {
         m.modseq = number(v.list[0], ec);
       else
         fail(ec);
+      modseq = true;
     } else if (name.find('[') != std::string::npos &&
                (ieq(name.substr(0, 5), "BODY[") || ieq(name.substr(0, 7), "BINARY[") ||
                 ieq(name.substr(0, 7), "RFC822") || ieq(name.substr(0, 11), "BODY.PEEK["))) {
@@ -701,9 +867,34 @@ fetch_message decode_fetch(const response& r, std::error_code& ec) {
     } else {
       m.other.emplace_back(name, v);
     }
-    if (ec) return m;
+  };
+  for (const auto& v : r.args[0].list) {
+    if (ec) break;
+    if (!key && v.is_list()) {  // Domino: a list where an item name belongs
+      for (const auto& x : v.list) {
+        if (ec) break;
+        if (key) {
+          item(*key, x);
+          key = nullptr;
+        } else {
+          key = &x;
+        }
+      }
+    } else if (key) {
+      item(*key, v);
+      key = nullptr;
+    } else {
+      key = &v;
+    }
   }
-  return m;
+  if (key && !ec) item(*key, nil_value);
+  if (!uid) m.uid.reset();
+  if (!flags) m.flags.reset();
+  if (!date) m.internal_date.reset();
+  if (!size) m.size.reset();
+  if (!env) m.envelope.reset();
+  if (!body) m.body.reset();
+  if (!modseq) m.modseq.reset();
 }
 
 void decode_search(const response& r, search_result& out, std::error_code& ec) {

@@ -11,6 +11,7 @@
 #include <mailproto/mime/encoding.hpp>
 #include <mailproto/mime/parser.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 namespace mailproto::mime {
@@ -125,7 +126,18 @@ struct parser::impl {
     // message/rfc822 with base64/QP: the decoded body is parsed by a nested parser
     std::unique_ptr<impl> nested;
     int qp_state = 0;
+    // message/rfc822 body not yet looked at: its first line decides whether it is a message
+    bool probe_message = false;
+    std::uint64_t probe_offset = 0;
+    // this entity is the message inside a message/rfc822 (an mbox "From " line may start it)
+    bool message_root = false;
+    // base64 leaf whose first line is not yet known: the bytes wait here (bounded)
+    bool probe_base64 = false;
+    std::string probe_buf;
   };
+
+  // Bytes of a base64 body looked at before deciding it is base64 at all.
+  static constexpr std::size_t k_base64_probe = 1024;
 
   parser_handler& h;
   parser_limits lim;
@@ -230,6 +242,10 @@ struct parser::impl {
           dst.append(p, n);
           break;
         case encoding::base64:
+          if (f.probe_base64) {
+            probe_base64(f, p, n);
+            return;
+          }
           if (!f.noted_bad_data && !base64_clean(p, n)) {
             f.noted_bad_data = true;
             add_defect(f, defect_kind::bad_base64, f.head.body_offset);
@@ -248,6 +264,45 @@ struct parser::impl {
       out.append(p, n);
     }
     if (out.size() >= 256 * 1024) flush_out();
+  }
+
+  // The first line of a base64 leaf (at most k_base64_probe bytes) decides: a line with two
+  // or more characters outside the base64 alphabet means the body was never encoded (a placeholder
+  // such as RFC 2046's "... base64-encoded image data goes here ...", or plain text under a
+  // wrong header). Such a body is kept raw, as stalwart does (defect bad_base64). Later junk
+  // in a body that starts as base64 is skipped instead (RFC 2045 §6.8: characters outside
+  // the alphabet are ignored).
+  void probe_base64(frame& f, const char* p, std::size_t n) {
+    std::size_t take = std::min(n, k_base64_probe - f.probe_buf.size());
+    f.probe_buf.append(p, take);
+    if (take == n && f.probe_buf.size() < k_base64_probe && !first_line_complete(f.probe_buf))
+      return;  // wait for more
+    decide_base64(f);
+    emit(p + take, n - take);
+  }
+
+  static bool first_line_complete(std::string_view b) noexcept {
+    std::size_t i = 0;
+    while (i < b.size() && (is_wsp(b[i]) || b[i] == '\r' || b[i] == '\n')) ++i;
+    return b.find('\n', i) != std::string_view::npos;
+  }
+
+  void decide_base64(frame& f) {
+    f.probe_base64 = false;
+    std::string buf;
+    buf.swap(f.probe_buf);
+    std::size_t i = 0;
+    while (i < buf.size() && (is_wsp(buf[i]) || buf[i] == '\r' || buf[i] == '\n')) ++i;
+    std::size_t e = buf.find('\n', i);
+    if (e == std::string::npos) e = buf.size();
+    std::size_t junk = 0;
+    for (std::size_t j = i; j < e; ++j) junk += !b64_ok.ok[static_cast<unsigned char>(buf[j])];
+    if (junk >= 2) {
+      f.enc = encoding::identity;
+      f.noted_bad_data = true;
+      add_defect(f, defect_kind::bad_base64, f.head.body_offset);
+    }
+    emit(buf.data(), buf.size());
   }
 
   void emit_pending() {
@@ -355,6 +410,14 @@ struct parser::impl {
         end_headers(end, false);
       }
     }
+    if (stack.back().probe_message) {
+      // a message/rfc822 body that ended before its first line: an empty nested message
+      stack.back().probe_message = false;
+      push_child(stack.back().probe_offset, false);
+      stack.back().message_root = true;
+      end_top(end, at_eof);
+    }
+    if (stack.back().probe_base64) decide_base64(stack.back());
     frame& f = stack.back();
     if (f.st == state::leaf || f.st == state::message) {
       std::error_code ec;
@@ -433,6 +496,19 @@ struct parser::impl {
     field_raw.append(p, n);
   }
 
+  static bool is_mbox_from(const char* p, std::size_t len) noexcept {
+    return len >= 5 && std::memcmp(p, "From ", 5) == 0;
+  }
+
+  // "name:" with a valid field name (RFC 5322 §2.2, obs-optional whitespace before ':').
+  static bool is_header_line(const char* p, std::size_t len) noexcept {
+    const char* colon = static_cast<const char*>(std::memchr(p, ':', len));
+    if (!colon) return false;
+    std::string_view name(p, static_cast<std::size_t>(colon - p));
+    while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);
+    return valid_name(name);
+  }
+
   static bool valid_name(std::string_view n) noexcept {
     if (n.empty()) return false;
     for (char c : n) {
@@ -475,7 +551,10 @@ struct parser::impl {
       while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);  // obs-optional
     }
     if (!colon || !valid_name(name)) {
-      if (off == 0 && len >= 5 && std::memcmp(p, "From ", 5) == 0) return;  // mbox separator
+      // an mbox separator line before the first field of a message (the input's or a
+      // message/rfc822 body's) is skipped
+      if ((off == 0 || f.message_root) && off == f.head.header_offset && is_mbox_from(p, len))
+        return;
       // Not a header: the header block ends here and this line starts the body.
       finish_field();
       add_defect(f, defect_kind::missing_header_body_separator, off);
@@ -601,9 +680,13 @@ struct parser::impl {
         }
         return;
       } else {
+        // the first line of the body decides whether it holds a message (see process_line)
         f.st = state::message;
         f.head.container = true;
-        if (with_body) push_child(body_off, false);
+        if (with_body) {
+          f.probe_message = true;
+          f.probe_offset = body_off;
+        }
         return;
       }
     }
@@ -611,6 +694,7 @@ struct parser::impl {
     f.direct = h.body_target(f.head);
     if (te == "base64") {
       f.enc = encoding::base64;
+      f.probe_base64 = true;
     } else if (te == "quoted-printable") {
       f.enc = encoding::qp;
     } else {
@@ -636,6 +720,7 @@ struct parser::impl {
       do_boundary(k, close, off, off + n);
       return;
     }
+    if (stack.back().probe_message) resolve_message_probe(p, len, off);
     frame& f = stack.back();
     if (f.st == state::headers) {
       header_line(p, len, eol, off);
@@ -644,6 +729,27 @@ struct parser::impl {
       emit(p, len);
       set_pending(eol);
     }
+  }
+
+  // The first line [p, p+len) of a message/rfc822 body (or its first bytes, when longer
+  // than a header line may be) decides what the body is.
+  void resolve_message_probe(const char* p, std::size_t len, std::uint64_t off) {
+    stack.back().probe_message = false;
+    if (len == 0 || is_header_line(p, len) || is_mbox_from(p, len)) {
+      push_child(stack.back().probe_offset, false);
+      stack.back().message_root = true;
+      return;
+    }
+    // RFC 2046 §5.2.1: the body of message/rfc822 is a message, and a message starts with a
+    // header field (RFC 5322 §2.1). This one does not ("this attachment is not a valid
+    // eml"): keep it a leaf with the raw body, as stalwart does, rather than invent a
+    // message with no header fields around it (defect missing_header_body_separator).
+    frame& f = stack.back();
+    f.st = state::leaf;
+    f.head.container = false;
+    f.enc = encoding::identity;
+    add_defect(f, defect_kind::missing_header_body_separator, off);
+    f.direct = h.body_target(f.head);
   }
 
   void consume_mid_line(std::string_view& d) {
@@ -679,13 +785,26 @@ struct parser::impl {
     }
   }
 
-  bool header_state() const { return stack.back().st == state::headers; }
+  // Lines are taken one by one (bounded by max_header_line) in a header block, and for the
+  // first line of a message/rfc822 body.
+  bool header_state() const {
+    const frame& f = stack.back();
+    return f.st == state::headers || f.probe_message;
+  }
 
   void consume_partial(std::string_view& d) {
     const char* nl = static_cast<const char*>(std::memchr(d.data(), '\n', d.size()));
     std::size_t n = nl ? static_cast<std::size_t>(nl - d.data()) + 1 : d.size();
+    const std::size_t cap = lim.max_header_line + 256;  // room for the name
+    if (stack.back().probe_message && partial.size() + n > cap) {
+      // the first line of a message/rfc822 body is too long to wait for: decide on its
+      // first `cap` bytes (exactly those, so that any chunking decides the same)
+      line_tmp.assign(partial);
+      line_tmp.append(d.data(), cap - partial.size());
+      resolve_message_probe(line_tmp.data(), line_tmp.size(), partial_offset);
+      line_tmp.clear();
+    }
     if (header_state()) {
-      std::size_t cap = lim.max_header_line + 256;  // room for the name
       std::size_t body = nl ? n - 1 : n;
       if (partial.size() + body > cap) {
         std::size_t room = cap > partial.size() ? cap - partial.size() : 0;

@@ -20,8 +20,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <memory>
 #include <mutex>
 
 namespace mailproto::net {
@@ -46,6 +50,59 @@ void keylog_callback(const SSL* ssl, const char* line) {
   }
 }
 
+// One SSL_CTX per TLS configuration, shared by the connections that use it at the same time.
+// A context holds the parsed trust store (the CA file, or the system store: hundreds of
+// certificates), which is large and slow to load; a client holding many connections
+// (tests/load: 1000 IDLE sessions) would otherwise keep one copy per connection. Keyed by
+// verification, CA file (with its size and modification time, so a replaced file is loaded
+// again) and key-log path; the cache holds weak references, so a context lives only while a
+// connection uses it, and a context whose CA file failed to load is never shared.
+struct shared_context {
+  asio::ssl::context ctx{asio::ssl::context::tls_client};
+  std::string keylog_path;  // SSL_CTX ex_data points here
+  std::error_code ca_error;
+};
+
+std::shared_ptr<shared_context> context_for(const connect_options& o) {
+  std::string keylog = o.tls_opts.keylog_file;
+  if (keylog.empty() && o.tls_opts.use_sslkeylogfile_env) {
+    if (const char* env = std::getenv("SSLKEYLOGFILE")) keylog = env;
+  }
+  const bool verify = o.tls_opts.verify == tls_verify::peer;
+  std::string key =
+      std::string(verify ? "peer" : "none") + '\0' + o.tls_opts.cafile + '\0' + keylog;
+  struct stat st {};
+  if (verify && !o.tls_opts.cafile.empty() && ::stat(o.tls_opts.cafile.c_str(), &st) == 0) {
+    key += '\0' + std::to_string(st.st_size) + '/' + std::to_string(st.st_mtim.tv_sec) + '.' +
+           std::to_string(st.st_mtim.tv_nsec);
+  }
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<shared_context>> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  for (auto it = cache.begin(); it != cache.end();) {
+    if (it->first == key) {
+      if (auto c = it->second.lock()) return c;
+    }
+    it = it->second.expired() ? cache.erase(it) : std::next(it);
+  }
+  auto c = std::make_shared<shared_context>();
+  SSL_CTX* ctx = c->ctx.native_handle();
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  c->keylog_path = keylog;
+  if (!c->keylog_path.empty()) {
+    SSL_CTX_set_ex_data(ctx, keylog_index(), &c->keylog_path);
+    SSL_CTX_set_keylog_callback(ctx, keylog_callback);
+  }
+  if (verify) {
+    if (!o.tls_opts.cafile.empty())
+      c->ctx.load_verify_file(o.tls_opts.cafile, c->ca_error);
+    else
+      c->ctx.set_default_verify_paths(c->ca_error);
+  }
+  if (!c->ca_error) cache[key] = c;
+  return c;
+}
+
 std::string x509_name(X509_NAME* n) {
   if (!n) return {};
   char buf[512];
@@ -61,29 +118,13 @@ class tcp_transport final : public transport {
         opts_(o),
         note_(std::move(note)),
         resolver_(ex),
-        ctx_(asio::ssl::context::tls_client),
-        stream_(ex, ctx_) {
-    // The SSL object was created with stream_ from ctx_ as it was then, so per-connection
-    // settings go on the SSL object itself (SSL_new copies verify mode and versions).
-    SSL_CTX* c = ctx_.native_handle();
+        shared_(context_for(o)),
+        stream_(ex, shared_->ctx) {
+    // Per-connection settings go on the SSL object itself (the context is shared).
     SSL* ssl = stream_.native_handle();
-    SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
     SSL_set_min_proto_version(ssl, TLS1_2_VERSION);
-    keylog_path_ = o.tls_opts.keylog_file;
-    if (keylog_path_.empty() && o.tls_opts.use_sslkeylogfile_env) {
-      if (const char* env = std::getenv("SSLKEYLOGFILE")) keylog_path_ = env;
-    }
-    if (!keylog_path_.empty()) {
-      SSL_CTX_set_ex_data(c, keylog_index(), &keylog_path_);
-      SSL_CTX_set_keylog_callback(c, keylog_callback);
-    }
     if (o.tls_opts.verify == tls_verify::peer) {
-      std::error_code ec;
-      if (!o.tls_opts.cafile.empty())
-        ctx_.load_verify_file(o.tls_opts.cafile, ec);
-      else
-        ctx_.set_default_verify_paths(ec);
-      if (ec) ca_error_ = ec;
+      ca_error_ = shared_->ca_error;
       stream_.set_verify_mode(asio::ssl::verify_peer);
     } else {
       stream_.set_verify_mode(asio::ssl::verify_none);
@@ -125,6 +166,51 @@ class tcp_transport final : public transport {
       asio::async_write(stream_, buf, std::move(h));
     else
       asio::async_write(stream_.next_layer(), buf, std::move(h));
+  }
+
+  // A non-blocking read, completed inline: used by the driver for bulk transfers, where the
+  // next bytes are usually in the kernel already. Over TLS the record layer decrypts what
+  // it holds or what one non-blocking recv(2) brings; when it needs more it stops with
+  // would_block and has consumed nothing (a read never has to write here: the client sends
+  // nothing during a bulk read and TLS 1.3 post-handshake messages are only read).
+  std::size_t try_read(asio::mutable_buffer buf, std::error_code& ec) override {
+    ec = {};
+    auto& s = stream_.next_layer();
+    if (!s.non_blocking()) {
+      s.non_blocking(true, ec);
+      if (ec) {
+        ec = {};
+        return 0;
+      }
+    }
+    const std::size_t n = info_.active ? stream_.read_some(buf, ec) : s.read_some(buf, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec = {};
+      return 0;
+    }
+    return ec ? 0 : n;
+  }
+
+  // Plain TCP only: one non-blocking send(2), completed inline, so a command costs one
+  // system call and no trip through the reactor. Over TLS the record layer lives inside
+  // asio::ssl::stream, whose synchronous write cannot stop half-way safely: async_write.
+  std::size_t try_write(asio::const_buffer buf, std::error_code& ec) override {
+    ec = {};
+    if (info_.active) return 0;
+    auto& s = stream_.next_layer();
+    if (!s.non_blocking()) {
+      s.non_blocking(true, ec);
+      if (ec) {
+        ec = {};
+        return 0;
+      }
+    }
+    const std::size_t n = s.write_some(buf, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec = {};
+      return 0;
+    }
+    return ec ? 0 : n;
   }
 
   void async_tls_handshake(handler h) override {
@@ -210,9 +296,8 @@ class tcp_transport final : public transport {
   connect_options opts_;
   detail::unique_function<void(std::string_view)> note_;
   asio::ip::tcp::resolver resolver_;
-  asio::ssl::context ctx_;
+  std::shared_ptr<shared_context> shared_;
   asio::ssl::stream<asio::ip::tcp::socket> stream_;
-  std::string keylog_path_;
   std::error_code ca_error_;
   tls_info info_;
 };

@@ -167,6 +167,10 @@ net::action exchange::pump() {
       }
     }
 
+    // Bytes with no command in flight answer nothing we sent (RFC 1939 §3: one response per
+    // command): taken as the next command's response, the session would be off by one.
+    if (!fatal_ && flight_.empty() && parser.has_buffered()) fatal(errc::bad_response);
+
     // 2. A fatal error ends the operation; the connection is closed (best effort).
     if (fatal_) {
       p_.fail();

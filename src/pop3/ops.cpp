@@ -9,6 +9,7 @@
 
 #include <initializer_list>
 #include <optional>
+#include <unordered_map>
 
 namespace mailproto::pop3::detail {
 
@@ -589,13 +590,13 @@ op_ptr<fetch_result> make_fetch_op(protocol& p, fetch_options opts) {
   ex.on_idle = [st, self, exp](std::error_code&) {
     if (st->stage == 0) {
       st->stage = 1;
+      // UIDL lines by message number (a map, not a scan per message: 2000 messages).
+      std::unordered_map<std::uint32_t, const std::string*> uid_of;
+      uid_of.reserve(st->uids.size());
+      for (const auto& u : st->uids) uid_of.emplace(u.number, &u.uid);
       for (const auto& m : st->list) {
         fetched_message f{m.number, m.size, {}};
-        for (const auto& u : st->uids)
-          if (u.number == m.number) {
-            f.uid = u.uid;
-            break;
-          }
+        if (auto it = uid_of.find(m.number); it != uid_of.end()) f.uid = *it->second;
         if (st->opts.seen && st->opts.seen(f.uid)) continue;
         st->todo.push_back(std::move(f));
       }

@@ -47,6 +47,9 @@ bool split_code(std::string_view text, std::string& code, std::string_view& rest
 bool parse_status_line(std::string_view line, bool allow_continuation, response& out) {
   out.code.clear();
   out.text.clear();
+  // RFC 1939 §3: responses are printable text; a NUL would cut the text short for C-string
+  // consumers and hide what follows it, so a status line holding one is malformed.
+  if (line.find('\0') != std::string_view::npos) return false;
   std::string_view rest;
   if (line.starts_with("+OK")) {
     out.type = response::kind::ok;

@@ -7,6 +7,8 @@
 // can be fed in pieces of any size. With `binary` (BDAT BODY=BINARYMIME) bytes pass as-is.
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -17,33 +19,64 @@ class body_encoder {
   enum class mode { data, bdat, binary };
   explicit body_encoder(mode m = mode::data) : mode_(m) {}
 
-  /// Append the encoding of `in` to `out`.
+  /// Append the encoding of `in` to `out`. Runs of ordinary bytes are copied whole: the
+  /// scan looks only for the next LF (memchr) and a CR before it.
   void encode(std::string_view in, std::string& out) {
     if (mode_ == mode::binary) {
       out.append(in);
       return;
     }
-    for (char c : in) {
+    const char* p = in.data();
+    const char* const end = p + in.size();
+    while (p < end) {
       if (cr_pending_) {
         cr_pending_ = false;
         out += '\n';
         at_line_start_ = true;
-        if (c == '\n') continue;  // the LF of a CRLF
+        if (*p == '\n') {  // the LF of a CRLF
+          ++p;
+          continue;
+        }
       }
+      const char c = *p;
       if (c == '\r') {
         out += '\r';
         cr_pending_ = true;
+        ++p;
         continue;
       }
       if (c == '\n') {  // bare LF
-        out += "\r\n";
+        out.append("\r\n", 2);
         at_line_start_ = true;
+        ++p;
         continue;
       }
+      // RFC 5321 §4.5.2: a line that starts with "." gets another one (DATA only).
       if (at_line_start_ && c == '.' && mode_ == mode::data) out += '.';
       at_line_start_ = false;
-      out += c;
+      // The run up to the next CR or LF goes out as it is.
+      const char* lf = static_cast<const char*>(std::memchr(p, '\n', end - p));
+      const char* stop = lf ? lf : end;
+      const char* cr = static_cast<const char*>(std::memchr(p, '\r', stop - p));
+      if (cr) stop = cr;
+      out.append(p, stop);
+      p = stop;
     }
+  }
+
+  /// The size of `raw` once encoded, without DATA's dot-stuffing and terminator: what
+  /// RFC 1870 §3 counts for SIZE ("the number of octets, including CR-LF pairs, but not
+  /// the SMTP DATA command's terminating dot or doubled quoting dots"), and what BDAT sends.
+  static std::uint64_t transmitted_size(std::string_view raw, mode m) {
+    if (m == mode::binary) return raw.size();
+    std::uint64_t n = raw.size();
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '\r' && (i + 1 == raw.size() || raw[i + 1] != '\n')) ++n;  // bare CR
+      if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r')) ++n;               // bare LF
+    }
+    const char last = raw.empty() ? '\n' : raw.back();
+    if (last != '\n' && last != '\r') n += 2;  // the CRLF a last line without one gets
+    return n;
   }
 
   /// Append what ends the body: a CRLF if the last line lacks one, and for DATA the

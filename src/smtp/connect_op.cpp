@@ -64,6 +64,9 @@ class connect_op final : public op_base<void> {
         if (auto a = take_reply(rep, p_.options().timeouts.greeting)) return *a;
         if (rep.code == 554) return fatal(errc::greeting_refused);  // RFC 5321 §3.1
         if (rep.code != 220) return fatal(errc::unexpected_reply);
+        // One greeting, then the server waits for our command (RFC 5321 §3.1, §4.3.1): more
+        // bytes now are replies to commands not sent yet (a desynchronised session).
+        if (p_.parser().has_buffered()) return fatal(errc::unexpected_reply);
         return send_ehlo();
       }
       case st::ehlo: {
@@ -110,6 +113,8 @@ class connect_op final : public op_base<void> {
   }
 
   net::action after_capabilities() {
+    // Nothing was sent after EHLO/HELO: any further reply is unsolicited (RFC 5321 §4.3.1).
+    if (p_.parser().has_buffered()) return fatal(errc::unexpected_reply);
     const bool want_tls =
         mode_ == net::tls_mode::starttls || mode_ == net::tls_mode::starttls_if_available;
     if (want_tls && !p_.tls_active()) {

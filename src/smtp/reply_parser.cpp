@@ -68,6 +68,9 @@ bool reply_parser::next(server_reply& out, std::error_code& ec) {
     if (l.size() < 3 || l[0] < '2' || l[0] > '5' || l[1] < '0' || l[1] > '5' || !is_digit(l[2]))
       return fail(make_error_code(errc::bad_reply));
     if (l.size() > 3 && l[3] != ' ' && l[3] != '-') return fail(make_error_code(errc::bad_reply));
+    // textstring = 1*(%d09 / %d32-126) (RFC 5321 §4.2): 8-bit text is tolerated, a NUL never
+    // (it would truncate the text for C string consumers and hide what follows).
+    if (l.find('\0') != std::string_view::npos) return fail(make_error_code(errc::bad_reply));
     const int code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
     const bool last = l.size() == 3 || l[3] == ' ';
     if (code_ != 0 && code != code_) return fail(make_error_code(errc::inconsistent_reply));

@@ -17,23 +17,31 @@ envelope envelope_of(const mime::message_builder& msg) {
   return e;
 }
 
-send_result send_message(client& c, const mime::message_builder& msg, std::error_code& ec,
-                         const send_options& opts) {
+namespace detail {
+prepared_message prepare_message(const client& c, const mime::message_builder& msg) {
+  prepared_message pm;
   mime::message_builder b = msg;
-  envelope env = envelope_of(b);
+  pm.env = envelope_of(b);
   const auto& caps = c.capabilities();
-  bool utf8 = has_non_ascii(env.from);
-  for (const auto& r : env.recipients) utf8 |= has_non_ascii(r.address);
+  bool utf8 = has_non_ascii(pm.env.from);
+  for (const auto& r : pm.env.recipients) utf8 |= has_non_ascii(r.address);
   // RFC 6531: UTF-8 addresses (and then raw UTF-8 headers) only with SMTPUTF8; without it the
   // send op reports smtputf8_required before anything is sent.
   b.options().smtputf8 = utf8 && caps.smtputf8;
-  env.smtputf8 = b.options().smtputf8;
+  pm.env.smtputf8 = b.options().smtputf8;
   // RFC 6152: 8-bit text bodies only when the server takes them.
   b.options().eight_bit = caps.eight_bit_mime;
-  if (caps.eight_bit_mime) env.body = body_type::eight_bit;
-  auto src = b.source(ec);
-  if (ec) return {};
-  return c.send(*src, env, opts, ec);
+  if (caps.eight_bit_mime) pm.env.body = body_type::eight_bit;
+  pm.source = b.source(pm.ec);  // owns what it needs: the copy `b` may go
+  return pm;
+}
+}  // namespace detail
+
+send_result send_message(client& c, const mime::message_builder& msg, std::error_code& ec,
+                         const send_options& opts) {
+  auto pm = detail::prepare_message(c, msg);
+  if ((ec = pm.ec)) return {};
+  return c.send(*pm.source, pm.env, opts, ec);
 }
 
 send_result send_message(client& c, const mime::message_builder& msg, const send_options& opts) {

@@ -11,7 +11,20 @@
 //   data       354, then the body streamed through body_encoder (dot-stuffing, CRLF), then
 //              the 250 after "." (RFC 5321 §4.1.1.4)
 //   bdat       (CHUNKING, RFC 3030) "BDAT n [LAST]" + n bytes per chunk, each acknowledged
+//   bdat_pipe  CHUNKING with PIPELINING (RFC 3030 §4.2): the first chunk goes in the same
+//              write as MAIL and RCPT, further chunks without waiting for the previous
+//              chunk's reply, at most bdat_window in flight (so the replies we have not read
+//              can never fill the socket buffers of both sides); the replies are matched in
+//              order; a refused chunk stops the sending, the rest are read, then RSET
 //   rset       after a refused transaction, so the session is clean for the next message
+//
+// SIZE (RFC 1870): when the source knows its size and the body is small (<= prefetch_limit)
+// the body is read before MAIL FROM and SIZE= is the exact number of octets transmitted as
+// RFC 1870 §3 counts them (CRLF-normalised, without DATA's dot-stuffing and terminator). A
+// larger body is streamed: SIZE= is then the source's size, which differs from the exact
+// count only by line endings the encoder adds (bare CR/LF, a last line without CRLF); RFC
+// 1870 §5 asks for the client's best estimate. A body too big for the server fails before
+// MAIL FROM either way.
 // A failure of the body source in mid-DATA cannot be undone on the wire (there is no
 // "abort DATA" in SMTP): the connection is closed, so no truncated message is delivered.
 #include "smtp/body_encoder.hpp"
@@ -34,10 +47,33 @@ class send_op final : public op_base<send_result> {
  public:
   send_op(protocol& p, byte_source& body, envelope env, send_options opts)
       : op_base(p), body_(body), env_(std::move(env)), opts_(std::move(opts)) {}
+  send_op(protocol& p, std::unique_ptr<byte_source> owned, envelope env, send_options opts,
+          std::error_code precheck)
+      : op_base(p),
+        owned_(owned ? std::move(owned) : std::make_unique<string_source>(std::string())),
+        body_(*owned_),
+        env_(std::move(env)),
+        opts_(std::move(opts)),
+        precheck_(precheck) {}
   send_result take_result() override { return std::move(result_); }
 
  private:
-  enum class st { start, mail, rcpt, data_reply, dot_reply, stream, data_end, bdat, rset };
+  enum class st {
+    start,
+    mail,
+    rcpt,
+    data_reply,
+    dot_reply,
+    stream,
+    data_end,
+    bdat,
+    bdat_pipe,
+    rset
+  };
+  /// Most BDAT chunks whose reply is outstanding (RFC 3030 §4.2 pipelining).
+  static constexpr std::size_t bdat_window = 8;
+  /// Bodies of a known size up to this are read before MAIL FROM (exact SIZE=, one write).
+  static constexpr std::uint64_t prefetch_limit = 64 * 1024;
 
   net::action step() override {
     server_reply rep;
@@ -114,6 +150,8 @@ class send_op final : public op_base<send_result> {
         }
         return refused(rep);  // the transaction is over either way (RFC 5321 §4.1.1.4)
       }
+      case st::bdat_pipe:
+        return pump_bdat();
       case st::rset:
         if (auto a = take_reply(rep, command_timeout())) return *a;
         return net::action::done(error_);
@@ -122,6 +160,7 @@ class send_op final : public op_base<send_result> {
   }
 
   net::action start() {
+    if (precheck_) return net::action::done(precheck_);
     if (auto a = check_ready()) return *a;
     const auto& caps = p_.capabilities();
     // ---- validate: nothing is sent unless all of it can be
@@ -154,8 +193,22 @@ class send_op final : public op_base<send_result> {
                 (opts_.transfer == transfer_mode::automatic && caps.chunking);
     if (use_bdat_ && !caps.chunking) return net::action::done(errc::extension_not_supported);
     if (opts_.chunk_size == 0) opts_.chunk_size = 64 * 1024;
+    encoder_ = body_encoder(env_.body == body_type::binary ? body_encoder::mode::binary
+                            : use_bdat_                    ? body_encoder::mode::bdat
+                                                           : body_encoder::mode::data);
+    known_size_init_ = true;
+    known_size_ = body_.size();
+    // A small body of known size is read now: SIZE= exact, and a source error ends the send
+    // before anything is on the wire.
+    std::optional<std::uint64_t> exact;
+    if (known_size_ && *known_size_ <= prefetch_limit) {
+      if (!prefetch()) return net::action::done(source_ec_);
+      exact = body_encoder::transmitted_size(pre_, env_.body == body_type::binary
+                                                       ? body_encoder::mode::binary
+                                                       : body_encoder::mode::bdat);
+    }
     // RFC 1870 §6: a message known to exceed the server's SIZE is not even offered.
-    std::optional<std::uint64_t> size = env_.size ? env_.size : body_.size();
+    std::optional<std::uint64_t> size = env_.size ? env_.size : exact ? exact : known_size_;
     if (size && caps.size && *caps.size > 0 && *size > *caps.size)
       return net::action::done(errc::message_too_large);
 
@@ -190,9 +243,6 @@ class send_op final : public op_base<send_result> {
       rcpt_lines_.push_back(std::move(l));
       result_.recipients.push_back({r.address, false, {}});
     }
-    encoder_ = body_encoder(env_.body == body_type::binary ? body_encoder::mode::binary
-                            : use_bdat_                    ? body_encoder::mode::bdat
-                                                           : body_encoder::mode::data);
 
     // ---- send
     pipelined_ = caps.pipelining;
@@ -202,11 +252,14 @@ class send_op final : public op_base<send_result> {
       return write(out_, command_timeout());
     }
     // RFC 2920 §3.1: DATA may end a pipelined group; not with all_or_nothing, where the
-    // decision to transfer waits for every RCPT reply, nor with BDAT.
+    // decision to transfer waits for every RCPT reply. RFC 3030 §4.2: so may BDAT chunks,
+    // the first of them in the same write as MAIL and RCPT (same exception).
     data_pipelined_ = !use_bdat_ && !opts_.all_or_nothing;
+    bdat_pipelined_ = use_bdat_ && !opts_.all_or_nothing;
     out_ = std::move(mail);
     for (const auto& l : rcpt_lines_) out_ += l;
     if (data_pipelined_) out_ += "DATA\r\n";
+    if (bdat_pipelined_ && !append_chunk(out_)) return net::action::done(source_ec_);
     return write(out_, command_timeout());
   }
 
@@ -228,6 +281,10 @@ class send_op final : public op_base<send_result> {
       step_ = st::data_reply;
       return step();
     }
+    if (bdat_pipelined_) {  // chunk replies are still to come
+      step_ = st::bdat_pipe;
+      return pump_bdat();
+    }
     if (error_) return finish_failed();
     if (use_bdat_) return bdat_chunk();
     step_ = st::data_reply;
@@ -248,10 +305,40 @@ class send_op final : public op_base<send_result> {
     return write(out_, command_timeout());
   }
 
+  // Read the whole body (known to be small) into pre_. False on a source error.
+  bool prefetch() {
+    pre_.resize(static_cast<std::size_t>(*known_size_) + 1);
+    std::size_t got = 0;
+    for (;;) {
+      std::error_code ec;
+      const std::size_t n = body_.read(std::span<char>(pre_.data() + got, pre_.size() - got), ec);
+      if (ec) {
+        source_ec_ = ec;
+        return false;
+      }
+      if (n == 0) break;
+      got += n;
+      if (got == pre_.size()) pre_.resize(pre_.size() * 2);  // the source said less: go on
+    }
+    pre_.resize(got);
+    prefetched_ = true;
+    return true;
+  }
+
   // Read up to about chunk_size bytes from the body and encode them into out_.
   // Returns false on a source error (fatal_source_ set).
   bool fill(std::string& out, bool& end) {
     end = false;
+    if (prefetched_) {
+      const std::size_t take = std::min(pre_.size() - pre_pos_, opts_.chunk_size);
+      encoder_.encode(std::string_view(pre_).substr(pre_pos_, take), out);
+      pre_pos_ += take;
+      if (pre_pos_ == pre_.size()) {
+        end = true;
+        encoder_.finish(out);
+      }
+      return true;
+    }
     if (buf_.empty()) {
       // No bigger than needed: a small message must not pay for a 64 KiB buffer.
       std::size_t cap = std::min<std::size_t>(opts_.chunk_size, 64 * 1024);
@@ -313,27 +400,84 @@ class send_op final : public op_base<send_result> {
     return write(out_, p_.options().timeouts.data_block);
   }
 
-  net::action bdat_chunk() {
+  // Append the next "BDAT n [LAST]" command and its n bytes to `out`. False on a source
+  // error (nothing of this chunk appended).
+  bool append_chunk(std::string& out) {
     if (!known_size_init_) {
       known_size_init_ = true;
       known_size_ = body_.size();
     }
-    std::string chunk;
+    chunk_.clear();
     bool end = false;
-    if (!fill(chunk, end)) {
+    if (!fill(chunk_, end)) return false;
+    last_chunk_ = end;
+    out += "BDAT ";
+    out += std::to_string(chunk_.size());
+    if (end) out += " LAST";
+    out += "\r\n";
+    out += chunk_;
+    result_.bytes_sent += chunk_.size();
+    if (bdat_pipelined_) {
+      ++chunks_in_flight_;
+      last_sent_ = end;
+    }
+    return true;
+  }
+
+  net::action bdat_chunk() {
+    out_.clear();
+    if (!append_chunk(out_)) {
       // Nothing of this chunk is on the wire yet: RSET ends the transaction cleanly
       // (RFC 3030 §4: RSET discards the chunks received so far).
       error_ = source_ec_;
       return send_rset();
     }
-    last_chunk_ = end;
     step_ = st::bdat;
-    out_ = "BDAT " + std::to_string(chunk.size()) + (end ? " LAST" : "") + "\r\n";
-    out_ += chunk;
-    result_.bytes_sent += chunk.size();
     return write(out_, p_.options().timeouts.data_block);
   }
 
+  // Pipelined BDAT (RFC 3030 §4.2): take the chunk replies that are buffered, keep up to
+  // bdat_window chunks in flight, read when the window is full or the body all sent.
+  net::action pump_bdat() {
+    for (;;) {
+      while (chunks_in_flight_ > 0) {
+        server_reply rep;
+        std::error_code ec;
+        if (!p_.next_reply(rep, ec)) {
+          if (ec) return fatal(ec);
+          break;
+        }
+        if (rep.code == 421) return fatal(errc::service_closing);  // RFC 5321 §3.8
+        if (!(rep.code >= 200 && rep.code < 600) || (rep.code >= 300 && rep.code < 400))
+          return fatal(errc::unexpected_reply);
+        --chunks_in_flight_;
+        const bool final = last_sent_ && chunks_in_flight_ == 0;
+        if (!positive(rep) && !error_) error_ = refusal(rep);
+        if (final) {
+          result_.final_reply = rep;
+          if (!error_) {
+            result_.delivered = true;
+            return net::action::done();
+          }
+        }
+      }
+      if (!error_ && !last_sent_ && chunks_in_flight_ < bdat_window) {
+        out_.clear();
+        if (!append_chunk(out_)) {
+          error_ = source_ec_;  // nothing of it sent: drain, then RSET
+          continue;
+        }
+        return write(out_, p_.options().timeouts.data_block);
+      }
+      if (chunks_in_flight_ > 0)
+        return net::action::read(last_sent_ ? p_.options().timeouts.data_end : command_timeout());
+      // Everything answered and something failed (a chunk, or every recipient): the
+      // transaction is over or pointless; RSET leaves the session clean (RFC 3030 §4).
+      return finish_failed();
+    }
+  }
+
+  std::unique_ptr<byte_source> owned_;  // declared before body_, which may refer to it
   byte_source& body_;
   envelope env_;
   send_options opts_;
@@ -343,6 +487,13 @@ class send_op final : public op_base<send_result> {
   std::size_t rcpt_replies_ = 0;
   bool pipelined_ = false;
   bool data_pipelined_ = false;
+  bool bdat_pipelined_ = false;
+  bool last_sent_ = false;  // the LAST chunk is on the wire (pipelined BDAT)
+  std::size_t chunks_in_flight_ = 0;
+  bool prefetched_ = false;  // the whole body is in pre_
+  std::string pre_;
+  std::size_t pre_pos_ = 0;
+  std::string chunk_;
   bool deferred_ = false;
   bool use_bdat_ = false;
   bool last_chunk_ = false;
@@ -355,6 +506,7 @@ class send_op final : public op_base<send_result> {
   std::error_code error_;
   std::error_code source_ec_;
   st step_ = st::start;
+  std::error_code precheck_;
 };
 
 }  // namespace
@@ -362,6 +514,14 @@ class send_op final : public op_base<send_result> {
 std::unique_ptr<net::result_operation<send_result>> make_send_op(protocol& p, byte_source& body,
                                                                  envelope env, send_options opts) {
   return std::make_unique<send_op>(p, body, std::move(env), std::move(opts));
+}
+
+std::unique_ptr<net::result_operation<send_result>> make_send_op(protocol& p,
+                                                                 std::unique_ptr<byte_source> body,
+                                                                 envelope env, send_options opts,
+                                                                 std::error_code precheck) {
+  if (!body && !precheck) precheck = std::make_error_code(std::errc::invalid_argument);
+  return std::make_unique<send_op>(p, std::move(body), std::move(env), std::move(opts), precheck);
 }
 
 }  // namespace mailproto::smtp::detail

@@ -123,11 +123,23 @@ class client {
   MAILPROTO_IMAP_OP(std::vector<status_entry>, status_many,
                     (std::vector<std::string> mailboxes, unsigned items), _,
                     make_status_many_op(*proto_, std::move(mailboxes), items))
+  /// Several FETCH / STORE / SEARCH / STATUS commands pipelined (RFC 9051 §5.5): written
+  /// together (split only where the RFC's ambiguity rule requires waiting), each completion
+  /// matched to its command by tag. One batch_result per command, in order; a NO/BAD for one
+  /// command fails only that entry. See command_batch.
+  MAILPROTO_IMAP_OP(std::vector<batch_result>, pipeline, (command_batch batch), _,
+                    make_batch_op(*proto_, std::move(batch)))
   /// SELECT / EXAMINE.
   MAILPROTO_IMAP_OP(mailbox_state, select, (const std::string& mailbox), _,
                     make_select_op(*proto_, mailbox, false))
   MAILPROTO_IMAP_OP(mailbox_state, examine, (const std::string& mailbox), _,
                     make_select_op(*proto_, mailbox, true))
+  /// SELECT / EXAMINE with (CONDSTORE) or (QRESYNC (...)) (RFC 7162 §3.1.8, §3.2.5); with
+  /// QRESYNC the result's `vanished` and `changed` say what happened since o.qresync->modseq.
+  MAILPROTO_IMAP_OP(mailbox_state, select, (const std::string& mailbox, select_options o), _,
+                    make_select_op(*proto_, mailbox, false, std::move(o)))
+  MAILPROTO_IMAP_OP(mailbox_state, examine, (const std::string& mailbox, select_options o), _,
+                    make_select_op(*proto_, mailbox, true, std::move(o)))
   MAILPROTO_IMAP_OP(void, create, (const std::string& mailbox), _,
                     make_mailbox_op(*proto_, "CREATE", mailbox))
   MAILPROTO_IMAP_OP(void, delete_mailbox, (const std::string& mailbox), _,
@@ -148,6 +160,13 @@ class client {
   MAILPROTO_IMAP_OP(std::vector<fetch_message>, fetch,
                     (const sequence_set& set, const fetch_items& items, fetch_options o), _,
                     make_fetch_op(*proto_, set, items, std::move(o)))
+  /// Fetch message `n` (a UID when `uid`) with BODY.PEEK[] and parse it locally with the
+  /// MIME parser, streaming (the raw message is never held whole): the structure to use
+  /// instead of BODYSTRUCTURE when quirks().bodystructure_unreliable is set (Exchange's
+  /// message/rfc822 parts, Yahoo's inline parts...). errc::no if there is no such message.
+  MAILPROTO_IMAP_OP(mime::message, fetch_mime,
+                    (std::uint32_t n, bool uid, mime::parser_limits limits), _,
+                    make_fetch_mime_op(*proto_, n, uid, limits))
   /// STORE / UID STORE; returns the FETCH responses (none with .SILENT).
   MAILPROTO_IMAP_OP(std::vector<fetch_message>, store,
                     (const sequence_set& set, store_mode mode, std::vector<std::string> flags,

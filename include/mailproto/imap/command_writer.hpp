@@ -88,9 +88,10 @@ class command_writer {
   command_writer& close_list();
   /// Text the library itself composes (e.g. "BODY.PEEK[]"), checked for CR/LF/NUL only.
   command_writer& raw(std::string_view s);
-  /// A literal announcement only ("{n}" / "{n+}"): the caller streams the n bytes itself
-  /// after this part (APPEND). Ends the current part.
-  command_writer& literal_header(std::uint64_t n);
+  /// A literal announcement only ("{n}" / "{n+}"; with `binary` the literal8 form "~{n}" /
+  /// "~{n+}" of RFC 3516 / RFC 7888 §4): the caller streams the n bytes itself after this
+  /// part (APPEND). Ends the current part.
+  command_writer& literal_header(std::uint64_t n, bool binary = false);
   /// Ends the command with CRLF. Returns the first error of the build, if any.
   std::error_code finish();
 

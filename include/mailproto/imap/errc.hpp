@@ -7,7 +7,7 @@
 //   connection_lost     bye (the server said BYE: the connection is gone)
 //   protocol_violation  bad_response, literal_too_large, nesting_too_deep, response_too_large,
 //                       unexpected_continuation, unexpected_tag, bad_greeting
-//   bad_argument        invalid_argument, wrong_state
+//   bad_argument        invalid_argument, wrong_state, body_not_stored (not fatal)
 // The server's own text and response code travel in the client's last_reply()
 // (server_reply.status "NO", .enhanced "TRYCREATE"), never in the category message.
 #pragma once
@@ -34,6 +34,10 @@ enum class errc {
   not_supported,            ///< the server does not offer what the command needs
   invalid_argument,         ///< a caller's value cannot be encoded (bad UTF-8, empty set...)
   wrong_state,              ///< the command is not valid in this state (e.g. FETCH unselected)
+  /// FETCH: a body literal above parser_limits::max_literal_in_memory came and no
+  /// fetch_options::body_sink was given; it was read and dropped, the command completed
+  /// and the session goes on (not fatal: pass a body_sink, or raise the limit).
+  body_not_stored,
 };
 
 const std::error_category& imap_category() noexcept;

@@ -37,12 +37,12 @@
 namespace mailproto::imap {
 
 enum class session_state {
-  not_connected,
-  not_authenticated,
-  authenticated,
-  selected,
-  logged_out,
-  failed,
+  not_connected,      ///< no connection yet
+  not_authenticated,  ///< greeting `* OK`: STARTTLS, LOGIN, AUTHENTICATE (RFC 9051 §3.1)
+  authenticated,      ///< logged in or PREAUTH: mailbox commands, SELECT (RFC 9051 §3.2)
+  selected,           ///< a mailbox is selected: FETCH, STORE, SEARCH, ... (RFC 9051 §3.3)
+  logged_out,         ///< LOGOUT completed (RFC 9051 §3.4)
+  failed,             ///< fatal error (BYE, EOF, timeout, parse error): unusable
 };
 
 /// Known server deviations, as named switches (never scattered special cases). Some are
@@ -121,6 +121,10 @@ class protocol {
   /// The tag the command `k` places after the next one will get (pipelining).
   std::string opts_tag(std::size_t k) const;
   std::string next_tag();
+
+  /// A FETCH response an operation consumes itself (FETCH, STORE, pipeline): only its
+  /// MODSEQ is tracked (RFC 7162 §3.1.4), without decoding it a second time for an event.
+  void track_fetch_modseq(const response& r);
 
   const server_reply& last_reply() const noexcept { return reply_; }
   /// Record a status response (tagged or untagged) as the last reply.

@@ -135,11 +135,16 @@ class response_parser {
 
   /// The response completed by the last event::response (valid until the next next()).
   const response& get() const noexcept { return cur_; }
-  /// Moves the last completed response out.
+  /// Moves the last completed response out (the parser then builds the next one from new
+  /// nodes instead of overwriting these; prefer get() on hot paths).
   response take() { return std::move(cur_); }
 
   /// Bytes received and not yet parsed (e.g. data after a STARTTLS go-ahead).
   bool has_buffered() const noexcept { return !lines_.empty(); }
+  /// The bytes received and not yet parsed.
+  std::string_view buffered() const noexcept { return lines_.pending(); }
+  /// Whether the next byte begins a new response (no response is half parsed).
+  bool at_response_start() const noexcept { return st_ == state::start; }
   /// Literals larger than this stream as events (default: limits.max_literal_in_memory).
   /// An operation fetching a body into a sink may set it to 0 to stream every literal.
   void set_stream_threshold(std::size_t n) noexcept { stream_threshold_ = n; }
@@ -164,15 +169,24 @@ class response_parser {
   void parse_first(std::string_view& s, std::error_code& ec);
   void parse_values(std::string_view s, std::error_code& ec);
   void parse_resp_text(std::string_view s, std::error_code& ec);
-  std::vector<value>& top();
-  value& push(value v, std::error_code& ec);
+  /// A value of kind `k` at the next position of the innermost open list, overwriting the
+  /// node a previous response left there (its string and list keep their capacity).
+  value& push(value::kind k, std::error_code& ec);
+  void begin_root(std::vector<value>& root);
+  void close_top();  // cuts the innermost list to the items this response put there
+  void soft_clear();
 
   parser_limits limits_;
   std::size_t stream_threshold_;
   net::line_buffer lines_;
   state st_ = state::start;
   response cur_;
-  std::vector<std::vector<value>*> stack_;  // open lists, innermost last
+  struct open_list {
+    std::vector<value>* list;
+    std::size_t used;  // items of the current response in `list`
+  };
+  std::vector<open_list> stack_;  // [0]: the response's args (or code_args); innermost last
+  std::vector<value> spare_;      // data tree parked during status responses, for reuse
   std::size_t bytes_ = 0, values_ = 0;
   std::uint64_t lit_left_ = 0;
   value* lit_target_ = nullptr;

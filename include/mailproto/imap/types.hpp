@@ -195,6 +195,11 @@ struct mailbox_state {
   std::optional<std::uint64_t> highestmodseq;
   bool nomodseq = false;
   std::vector<std::string> flags, permanent_flags;
+  /// SELECT/EXAMINE with QRESYNC (RFC 7162 §3.2.5): the UIDs expunged since the given
+  /// mod-sequence (VANISHED (EARLIER), §3.2.10) and the FETCH responses of the messages
+  /// changed since (flags, MODSEQ). Empty otherwise.
+  sequence_set vanished;
+  std::vector<struct fetch_message> changed;
 };
 
 /// address (RFC 9051 §7.5.2 ENVELOPE); a group start has host NIL, its end mailbox NIL too.
@@ -324,6 +329,24 @@ struct list_options {
   unsigned status_items = 0;
 };
 
+/// SELECT / EXAMINE parameters (RFC 7162 CONDSTORE / QRESYNC).
+struct select_options {
+  /// (CONDSTORE) (RFC 7162 §3.1.8): enables CONDSTORE for the session; the result then has
+  /// highestmodseq. Needs the CONDSTORE capability (else errc::not_supported, nothing sent).
+  bool condstore = false;
+  /// (QRESYNC (uidvalidity modseq [known-uids [(known-seqs known-uids)]])) (RFC 7162
+  /// §3.2.5): quick resynchronisation. Needs ENABLE QRESYNC first (client_options::enable or
+  /// client::enable), else errc::not_supported and nothing is sent.
+  struct qresync_params {
+    std::uint32_t uidvalidity = 0;  ///< the UIDVALIDITY the cache is valid for
+    std::uint64_t modseq = 0;       ///< the last known HIGHESTMODSEQ
+    sequence_set known_uids;        ///< optional: the UIDs the client knows
+    /// optional seq-match-data: message numbers and their UIDs (same length)
+    sequence_set known_seqs, known_seq_uids;
+  };
+  std::optional<qresync_params> qresync;
+};
+
 /// FETCH options.
 struct fetch_options {
   bool uid = false;  ///< UID FETCH; the set holds UIDs
@@ -363,6 +386,62 @@ struct idle_options {
   std::function<bool(const event&)> on_event;
 };
 
+// ------------------------------------------------------------------ pipelining
+
+/// Commands sent together without waiting for each completion (RFC 9051 §5.5): built here,
+/// run by client::pipeline. FETCH, STORE, SEARCH and STATUS, in any mix:
+///   command_batch b;
+///   b.fetch(sequence_set::range(1, 10), fetch_items{}.uid().flags())
+///    .store(sequence_set::single(3), store_mode::add, {"\\Seen"})
+///    .status("Archive", status_messages);
+/// The commands go out in as few writes as the RFC's ambiguity rule allows: after a command
+/// during which the server may send EXPUNGE (UID FETCH/STORE/SEARCH, STATUS), a command that
+/// uses message sequence numbers (FETCH, STORE, SEARCH without UID; any SEARCH, whose keys
+/// may hold sequence numbers) waits until the commands before it have completed. A
+/// command that would need a synchronising literal (no LITERAL+) and a FETCH into a body
+/// sink are refused (errc::invalid_argument) before anything is sent.
+class command_batch {
+ public:
+  struct entry {
+    enum class kind : unsigned char { fetch, store, status, search };
+    kind type = kind::fetch;
+    sequence_set set;                   ///< fetch, store
+    fetch_items items;                  ///< fetch
+    fetch_options fetch;                ///< fetch (on_message is honoured; body_sink is not)
+    store_mode mode = store_mode::add;  ///< store
+    std::vector<std::string> flags;     ///< store
+    store_options store;                ///< store
+    std::string mailbox;                ///< status (UTF-8)
+    unsigned status_items = 0;          ///< status: status_item bits
+    search_key key;                     ///< search
+    search_options search;              ///< search
+    /// Uses message sequence numbers (must not follow an EXPUNGE-permitting command).
+    bool uses_sequence_numbers() const noexcept;
+    /// The server may send EXPUNGE while it runs (RFC 9051 §5.5).
+    bool permits_expunge() const noexcept;
+  };
+  command_batch& fetch(sequence_set set, fetch_items items, fetch_options o = {});
+  command_batch& store(sequence_set set, store_mode mode, std::vector<std::string> flags,
+                       store_options o = {});
+  command_batch& status(std::string mailbox, unsigned items);
+  command_batch& search(search_key key, search_options o = {});
+  const std::vector<entry>& entries() const noexcept { return entries_; }
+  bool empty() const noexcept { return entries_.empty(); }
+  std::size_t size() const noexcept { return entries_.size(); }
+
+ private:
+  std::vector<entry> entries_;
+};
+
+/// The answer to one command of a command_batch (same index).
+struct batch_result {
+  std::error_code error;  ///< errc::no / bad (or a decoding error) for this command only
+  server_reply reply;     ///< its NO/BAD text and response code, if any
+  std::vector<fetch_message> messages;  ///< FETCH (unless on_message), STORE
+  std::optional<status_info> status;    ///< STATUS
+  std::optional<search_result> search;  ///< SEARCH
+};
+
 // ------------------------------------------------------------------ mailbox names
 
 /// Modified UTF-7 (RFC 3501 §5.1.3) from UTF-8. Invalid UTF-8: errc::invalid_argument.
@@ -378,6 +457,10 @@ capabilities decode_capability(const std::vector<value>& names);
 list_entry decode_list(const response& r, bool utf8, std::error_code& ec);
 status_info decode_status(const response& r, bool utf8, std::error_code& ec);
 fetch_message decode_fetch(const response& r, std::error_code& ec);
+/// The same into an existing message, reusing the capacity of its strings and vectors: a
+/// caller that handles a stream of FETCH responses one at a time can decode every one into
+/// the same object without allocating per field. Items absent from `r` are reset.
+void decode_fetch(const response& r, fetch_message& out, std::error_code& ec);
 envelope decode_envelope(const value& v, std::error_code& ec);
 body_structure decode_body(const value& v, std::error_code& ec);
 /// SEARCH (r.name "SEARCH") or ESEARCH (r.name "ESEARCH"): merged into `out`.

@@ -33,15 +33,17 @@ struct mailbox {
   /// `local@domain`, quoting the local part when it is not a dot-atom (RFC 5322 §3.4.1).
   std::string addr_spec() const;
 
+  /// Equal when display name, local part and domain are equal (byte for byte).
   friend bool operator==(const mailbox&, const mailbox&) = default;
 };
 
 /// A named group of mailboxes: `Friends: a@x, b@y;` (RFC 5322 §3.4). May be empty
 /// (`undisclosed-recipients:;`).
 struct group {
-  std::string name;  ///< display name, UTF-8, decoded
-  std::vector<mailbox> members;
+  std::string name;              ///< display name, UTF-8, decoded
+  std::vector<mailbox> members;  ///< the mailboxes, in order (may be empty)
 
+  /// Equal when the names and all members are equal.
   friend bool operator==(const group&, const group&) = default;
 };
 

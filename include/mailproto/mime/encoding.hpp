@@ -39,6 +39,7 @@ std::string base64_decode(std::string_view in);  ///< lenient, never fails
 /// Streaming base64 encoder: feed any chunks, get CRLF-wrapped lines.
 class base64_encoder {
  public:
+  /// Lines of `line_length` characters (76, RFC 2045 §6.8); 0: one unwrapped line.
   explicit base64_encoder(std::size_t line_length = 76) noexcept;
   /// Appends encoded output for `in` to `out` (keeps up to 2 bytes and a partial line).
   void update(std::string_view in, std::string& out);
@@ -55,6 +56,7 @@ class base64_encoder {
 /// Streaming base64 decoder: chunks may split anywhere (inside a quantum or a CRLF).
 class base64_decoder {
  public:
+  /// Lenient by default (skips characters outside the alphabet); `strict` reports them.
   explicit base64_decoder(bool strict = false) noexcept : strict_(strict) {}
   /// Appends decoded bytes to `out`. Returns false (and sets ec) only in strict mode.
   bool update(std::string_view in, std::string& out, std::error_code& ec);
@@ -96,8 +98,11 @@ std::string qp_decode(std::string_view in);
 /// Streaming QP decoder; chunks may split anywhere.
 class qp_decoder {
  public:
+  /// Lenient by default (keeps malformed `=` escapes literally); `strict` reports them.
   explicit qp_decoder(bool strict = false) noexcept : strict_(strict) {}
+  /// Appends decoded bytes of `in` to `out`. Returns false (and sets ec) only in strict mode.
   bool update(std::string_view in, std::string& out, std::error_code& ec);
+  /// End of input: flushes what is held back (a partial line or escape).
   bool finish(std::string& out, std::error_code& ec);
 
  private:
@@ -142,6 +147,7 @@ std::vector<std::pair<std::string, std::string>> rfc2231_encode(std::string_view
 /// quoted values (the common non-standard "=?UTF-8?B?...?=" filename form).
 class rfc2231_decoder {
  public:
+  /// One parameter as written: `raw_name` with any `*N` / `*` suffix, `value` unquoted.
   void add(std::string_view raw_name, std::string_view value);
   /// Decoded parameters in first-seen order; names lower-cased, without '*' suffixes.
   std::vector<std::pair<std::string, std::string>> result() const;

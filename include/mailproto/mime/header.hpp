@@ -53,6 +53,7 @@ struct date_time {
 
   /// Seconds since 1970-01-01T00:00:00Z of this instant.
   std::int64_t to_unix() const noexcept;
+  /// Equal when every field (the zone offset included) is equal.
   friend bool operator==(const date_time&, const date_time&) = default;
 };
 
@@ -83,15 +84,17 @@ const std::string* find_parameter(const parameter_list& params, std::string_view
 
 /// A media type (RFC 2045 §5.1): type and subtype in lower case plus parameters.
 struct media_type {
-  std::string type = "text";
-  std::string subtype = "plain";
-  parameter_list params;
+  std::string type = "text";      ///< top-level type, lower case
+  std::string subtype = "plain";  ///< subtype, lower case
+  parameter_list params;          ///< parameters (charset, boundary, name, ...)
 
   /// "type/subtype".
   std::string full() const { return type + "/" + subtype; }
+  /// True for type `t` and subtype `s` (both given in lower case).
   bool is(std::string_view t, std::string_view s) const noexcept {
     return type == t && subtype == s;
   }
+  /// The parameter `name` (case-insensitive), or nullptr.
   const std::string* param(std::string_view name) const noexcept {
     return find_parameter(params, name);
   }
@@ -104,8 +107,8 @@ bool parse_media_type(std::string_view value, media_type& out);
 
 /// A Content-Disposition value (RFC 2183): the disposition type in lower case and params.
 struct content_disposition {
-  std::string type;
-  parameter_list params;
+  std::string type;       ///< "inline", "attachment", ... ("" when absent)
+  parameter_list params;  ///< filename, size, dates (RFC 2183 §2.3-§2.7)
 };
 bool parse_content_disposition(std::string_view value, content_disposition& out);
 
@@ -115,13 +118,20 @@ parameter_list parse_parameters(std::string_view text);
 /// The header fields of one entity, in input order.
 class header_list {
  public:
+  /// Iterates the fields in input order.
   using const_iterator = std::vector<header_field>::const_iterator;
 
+  /// Append a field.
   void add(header_field f) { fields_.push_back(std::move(f)); }
+  /// Number of fields.
   std::size_t size() const noexcept { return fields_.size(); }
+  /// True when there are no fields.
   bool empty() const noexcept { return fields_.empty(); }
+  /// The i-th field (0-based, input order).
   const header_field& operator[](std::size_t i) const { return fields_[i]; }
+  /// First field.
   const_iterator begin() const noexcept { return fields_.begin(); }
+  /// Past the last field.
   const_iterator end() const noexcept { return fields_.end(); }
 
   /// First field with this name (case-insensitive), or nullptr.

@@ -19,22 +19,27 @@ namespace mailproto::mime {
 /// Every leniency the parser applies is recorded as one of these on the entity where it
 /// happened (like Python's `email` defects and GMime's warnings); nothing is thrown.
 enum class defect_kind {
-  missing_header_body_separator,  ///< a line that is not a header field ended the header block
-  continuation_without_field,     ///< a folded line with no field before it (dropped)
-  bad_header_name,                ///< a field name outside RFC 5322 ftext (kept)
-  header_line_too_long,           ///< a field exceeded parser_limits::max_header_line (truncated)
-  too_many_headers,               ///< more than parser_limits::max_headers fields (rest dropped)
-  header_block_too_long,          ///< header block exceeded max_header_bytes (rest dropped)
-  invalid_utf8_header,            ///< 8-bit header bytes that are not UTF-8 (RFC 6532)
-  bad_content_type,               ///< unparsable Content-Type: RFC 2045 §5.2 default applied
-  duplicate_content_type,         ///< more than one Content-Type: the first one is used
-  duplicate_transfer_encoding,    ///< more than one Content-Transfer-Encoding: first used
-  multipart_without_boundary,     ///< multipart/* without a boundary: parsed as a leaf
-  missing_start_boundary,         ///< a multipart body with no boundary line at all
-  missing_end_boundary,           ///< a multipart (or its part) ended without close delimiter
-  bad_base64,                     ///< characters outside the base64 alphabet were skipped
-  bad_quoted_printable,           ///< malformed "=" escapes were kept literally
-  unknown_transfer_encoding,      ///< unknown Content-Transfer-Encoding: body kept raw
+  /// A line that is not a header field ended the header block; on a message/rfc822 or
+  /// message/global entity: its body does not start with a header field, so it is not a
+  /// message and was kept as a leaf with the raw body.
+  missing_header_body_separator,
+  continuation_without_field,   ///< a folded line with no field before it (dropped)
+  bad_header_name,              ///< a field name outside RFC 5322 ftext (kept)
+  header_line_too_long,         ///< a field exceeded parser_limits::max_header_line (truncated)
+  too_many_headers,             ///< more than parser_limits::max_headers fields (rest dropped)
+  header_block_too_long,        ///< header block exceeded max_header_bytes (rest dropped)
+  invalid_utf8_header,          ///< 8-bit header bytes that are not UTF-8 (RFC 6532)
+  bad_content_type,             ///< unparsable Content-Type: RFC 2045 §5.2 default applied
+  duplicate_content_type,       ///< more than one Content-Type: the first one is used
+  duplicate_transfer_encoding,  ///< more than one Content-Transfer-Encoding: first used
+  multipart_without_boundary,   ///< multipart/* without a boundary: parsed as a leaf
+  missing_start_boundary,       ///< a multipart body with no boundary line at all
+  missing_end_boundary,         ///< a multipart (or its part) ended without close delimiter
+  /// Characters outside the base64 alphabet were skipped (RFC 2045 §6.8) — or, when the
+  /// body's first line has two or more of them, the body was never encoded and was kept raw.
+  bad_base64,
+  bad_quoted_printable,       ///< malformed "=" escapes were kept literally
+  unknown_transfer_encoding,  ///< unknown Content-Transfer-Encoding: body kept raw
   encoded_composite,  ///< multipart or message/* with base64/QP encoding (RFC 2045 §6.4): leaf
   nesting_too_deep,   ///< parser_limits::max_depth reached: parsed as a leaf
   too_many_parts,     ///< parser_limits::max_parts reached: further parts are body text

@@ -58,34 +58,49 @@ struct build_options {
   bool smtputf8 = false;
   /// Bounds on what the builder accepts.
   std::size_t max_attachments = 1000;
-  std::size_t max_recipients = 10000;
-  std::size_t max_header_value = 64 * 1024;
+  std::size_t max_recipients = 10000;        ///< most To + Cc + Bcc addresses
+  std::size_t max_header_value = 64 * 1024;  ///< longest header value accepted, in bytes
 };
 
+/// Composes one message: addresses, headers, text/html bodies, inline parts and
+/// attachments; then writes it (to_string, write_to, source). See the file comment.
 class message_builder {
  public:
+  /// A builder with the portable defaults (no 8BITMIME, no SMTPUTF8).
   message_builder();
+  /// A builder for a transport that allows what `opts` says.
   explicit message_builder(build_options opts);
   ~message_builder();
+  /// Copies everything set so far (file attachments are still read when written).
   message_builder(const message_builder&);
+  /// Copy assignment, as the copy constructor.
   message_builder& operator=(const message_builder&);
+  /// Move construction.
   message_builder(message_builder&&) noexcept;
+  /// Move assignment.
   message_builder& operator=(message_builder&&) noexcept;
 
   // ------------------------------------------------------------------ addresses
   /// Author(s) (RFC 5322 §3.6.2), an address list. Several mailboxes require sender().
   message_builder& from(std::string_view address_list);
+  /// Author, as a parsed mailbox.
   message_builder& from(const mailbox& m);
   /// The mailbox of the agent that sent the message, if not the author (RFC 5322 §3.6.2).
   message_builder& sender(std::string_view mailbox);
   /// Recipients; each call appends. Bcc is never written into the message; it only
   /// reaches envelope_recipients() (RFC 5322 §3.6.3, the "first method").
   message_builder& to(std::string_view address_list);
+  /// A To recipient, as a parsed mailbox.
   message_builder& to(const mailbox& m);
+  /// Cc recipients (an address list); each call appends.
   message_builder& cc(std::string_view address_list);
+  /// A Cc recipient, as a parsed mailbox.
   message_builder& cc(const mailbox& m);
+  /// Bcc recipients: envelope only, never written into the message.
   message_builder& bcc(std::string_view address_list);
+  /// A Bcc recipient, as a parsed mailbox.
   message_builder& bcc(const mailbox& m);
+  /// Where replies should go (RFC 5322 §3.6.2), an address list.
   message_builder& reply_to(std::string_view address_list);
 
   // ------------------------------------------------------------------ other headers
@@ -98,6 +113,7 @@ class message_builder {
   message_builder& message_id(std::string_view id);
   /// Msg-ids of the message replied to, and of the thread (RFC 5322 §3.6.4).
   message_builder& in_reply_to(std::string_view msg_ids);
+  /// Msg-ids of the thread, oldest first (RFC 5322 §3.6.4).
   message_builder& references(std::string_view msg_ids);
   /// Any other header. The name must be RFC 5322 ftext (printable ASCII but ':') and not
   /// one the builder writes itself (From, To, Date, Content-*, MIME-Version...); the value
@@ -113,6 +129,7 @@ class message_builder {
   /// as "cid:<content_id>". Empty media_type: from the filename's extension.
   message_builder& inline_data(std::string content_id, std::string data, std::string_view filename,
                                std::string_view media_type = {});
+  /// An inline part read from `path` in chunks when written (see inline_data).
   message_builder& inline_file(std::string content_id, std::string path,
                                std::string_view media_type = {});
   /// An attachment from memory. Empty media_type: from the filename's extension.
@@ -129,12 +146,15 @@ class message_builder {
   /// application/octet-stream in base64 instead, since message/rfc822 may not be encoded.
   /// A file is read once more to find this out (and its exact size) before writing.
   message_builder& attach_message(std::string raw, std::string_view filename = "message.eml");
+  /// A message/rfc822 attachment read from the file at `path` (see attach_message).
   message_builder& attach_message_file(std::string path, std::string_view filename = {});
 
   // ------------------------------------------------------------------ output control
   /// Seed of the boundary generator (deterministic output for tests). Default: random.
   message_builder& boundary_seed(std::uint64_t seed);
+  /// What the transport allows (8BITMIME, SMTPUTF8) and the builder's bounds.
   build_options& options() noexcept { return opts_; }
+  /// What the transport allows, read-only.
   const build_options& options() const noexcept { return opts_; }
 
   // ------------------------------------------------------------------ results

@@ -25,7 +25,12 @@
 //    (its text arrives as preamble events; the tree builder makes it the body).
 //  - base64/QP-encoded message/rfc822 is decoded and parsed as a nested message (offsets
 //    inside it are offsets in the decoded body)
-//  - message/rfc822 and message/global bodies are parsed as nested messages
+//  - message/rfc822 and message/global bodies are parsed as nested messages (an mbox "From "
+//    line before the first field is skipped); a body whose first line is not a header
+//    field is not a message: it stays a leaf with the raw body (missing_header_body_separator)
+//  - base64: characters outside the alphabet are skipped (RFC 2045 §6.8), but a body whose
+//    first line (at most 1 KiB is looked at) has two or more of them was never encoded and
+//    is kept raw (bad_base64 either way)
 //  - unknown transfer encodings are passed through raw
 #pragma once
 

@@ -32,6 +32,10 @@
 
 namespace mailproto::net {
 
+/// The one I/O driver of every protocol client: it runs a sans-I/O net::operation by
+/// performing its actions (connect, read, write, TLS handshake, close) with deadlines,
+/// cancellation and the trace. The synchronous API (run) and the asynchronous one
+/// (start, async_run, async_run_owned) share the same code path.
 class connection {
  public:
   /// A connection with its own io_context, for the synchronous API.
@@ -44,10 +48,12 @@ class connection {
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 
+  /// The executor the I/O runs on (the own io_context's, or the one given).
   asio::any_io_executor get_executor() const;
 
   /// Options used by the next `action::connect` (and for deadlines and the trace).
   void set_options(connect_options o);
+  /// The options set last (host, port, TLS, deadlines, trace).
   const connect_options& options() const;
 
   /// Run `op` to completion, blocking. `ec` is the operation's result.
@@ -72,8 +78,11 @@ class connection {
   /// Close the transport now (no TLS close_notify).
   void close();
 
+  /// True while the transport is connected.
   bool is_open() const;
+  /// True while an operation runs (a second one would fail with operation_in_progress).
   bool busy() const;
+  /// TLS state of the connection: active, protocol version, cipher, verified peer.
   const tls_info& tls() const;
   /// The tracer of this connection; protocol code adds "# ..." notes through it.
   tracer& trace();

@@ -20,8 +20,12 @@ namespace mailproto::net {
 /// True if `s` can go on the wire inside a command: no CR, LF or NUL.
 bool is_safe_wire_value(std::string_view s) noexcept;
 
+/// Splits received bytes into CRLF-terminated lines, with a bound on the line length:
+/// incremental (bytes may arrive split anywhere; scanning resumes where it stopped) and
+/// never growing past max_line() for a line that has not ended.
 class line_buffer {
  public:
+  /// A buffer that refuses lines longer than `max_line` bytes (without CRLF).
   explicit line_buffer(std::size_t max_line = 64 * 1024) : max_line_(max_line) {}
 
   /// Append received bytes.
@@ -41,9 +45,13 @@ class line_buffer {
   std::string_view pending() const noexcept { return std::string_view(buf_).substr(start_); }
   /// Drop `n` bytes from the front of pending().
   void consume(std::size_t n) noexcept;
+  /// True when nothing is pending.
   bool empty() const noexcept { return start_ == buf_.size(); }
+  /// Drop everything buffered.
   void clear() noexcept;
+  /// The bound on one line, in bytes without CRLF.
   std::size_t max_line() const noexcept { return max_line_; }
+  /// Change the bound (applies to lines not yet returned).
   void set_max_line(std::size_t n) noexcept { max_line_ = n; }
 
  private:

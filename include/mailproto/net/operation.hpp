@@ -26,12 +26,13 @@ namespace mailproto::net {
 /// What the driver did last: its error (EOF, timeout, ...) and, for a read, the bytes.
 /// `data` is valid only during the resume() call: copy what you keep.
 struct io_result {
-  std::error_code ec;
-  std::string_view data;
+  std::error_code ec;     ///< the outcome of the last action (empty: it worked)
+  std::string_view data;  ///< read: the bytes received
 };
 
 /// The next thing an operation needs from the driver.
 struct action {
+  /// What the driver is asked to do.
   enum class type : unsigned char {
     connect,    ///< resolve + TCP connect (+ TLS handshake when tls_mode::implicit)
     read,       ///< read some bytes; they come back in io_result::data
@@ -40,24 +41,29 @@ struct action {
     close,      ///< close the connection (a TLS close_notify is attempted first)
     done,       ///< finished; `ec` is the outcome
   };
-  type kind = type::done;
+  type kind = type::done;            ///< which action
   std::string_view bytes;            ///< write: what to send
   std::vector<secret_span> secrets;  ///< write: ranges of `bytes` the trace must redact
   /// Deadline for this step; zero means the connection's default (connect_options).
   std::chrono::milliseconds timeout{0};
   std::error_code ec;  ///< done: the result
 
+  /// An action of kind `k` with no data and the default deadline.
   static action make(type k) {
     action a;
     a.kind = k;
     return a;
   }
+  /// Connect to connect_options::host/port (+ TLS handshake when implicit).
   static action connect() { return make(type::connect); }
+  /// Read some bytes, within `t` (zero: the connection's io_timeout).
   static action read(std::chrono::milliseconds t = {}) {
     action a = make(type::read);
     a.timeout = t;
     return a;
   }
+  /// Write all of `b` (valid until the next resume); the trace redacts the ranges `s`;
+  /// deadline `t` (zero: the connection's io_timeout).
   static action write(std::string_view b, std::vector<secret_span> s = {},
                       std::chrono::milliseconds t = {}) {
     action a = make(type::write);
@@ -66,8 +72,11 @@ struct action {
     a.timeout = t;
     return a;
   }
+  /// TLS handshake on the open connection (after STARTTLS / STLS).
   static action start_tls() { return make(type::start_tls); }
+  /// Close the connection.
   static action close() { return make(type::close); }
+  /// The operation is finished with outcome `e`.
   static action done(std::error_code e = {}) {
     action a = make(type::done);
     a.ec = e;
@@ -90,6 +99,7 @@ class operation {
 template <class R>
 class result_operation : public operation {
  public:
+  /// The value produced, taken once after the operation finished successfully.
   virtual R take_result() = 0;
 };
 

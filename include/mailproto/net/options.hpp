@@ -29,8 +29,9 @@ enum class tls_verify {
   none,  ///< no verification at all (tests that prove verification fails, debugging)
 };
 
+/// How TLS is set up: verification, trust anchors, SNI name, key log.
 struct tls_options {
-  tls_verify verify = tls_verify::peer;
+  tls_verify verify = tls_verify::peer;  ///< verify the peer (the default); none only on purpose
   /// PEM file of trusted CAs; empty means the system trust store.
   std::string cafile;
   /// Name sent as SNI and checked against the certificate; empty means the host connected to.
@@ -38,7 +39,7 @@ struct tls_options {
   /// NSS key-log file for Wireshark. Empty: the SSLKEYLOGFILE environment variable is used
   /// when `use_sslkeylogfile_env` is true (the default, as curl and browsers do).
   std::string keylog_file;
-  bool use_sslkeylogfile_env = true;
+  bool use_sslkeylogfile_env = true;  ///< honour SSLKEYLOGFILE when keylog_file is empty
 };
 
 struct connect_options;
@@ -51,10 +52,10 @@ using transport_factory =
 /// Everything needed to open a connection. Plain aggregate: designated initialisers read
 /// like documentation: net::connect_options{.host = "127.0.0.1", .port = 587, ...}.
 struct connect_options {
-  std::string host;
-  std::uint16_t port = 0;
-  tls_mode tls = tls_mode::starttls;
-  tls_options tls_opts{};
+  std::string host;  ///< host name or IP address to connect to (also the default SNI/verified name)
+  std::uint16_t port = 0;             ///< TCP port
+  tls_mode tls = tls_mode::starttls;  ///< implicit TLS, STARTTLS (required by default), or none
+  tls_options tls_opts{};             ///< verification, CA file, SNI, key log
   /// Resolve + TCP connect + (implicit) TLS handshake must finish within this.
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
   /// Default deadline for each read and write (an operation may ask for another).

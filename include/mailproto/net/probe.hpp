@@ -17,8 +17,10 @@
 
 namespace mailproto::net {
 
+/// Which protocol's greeting and capability exchange a probe speaks.
 enum class probe_protocol { smtp, pop3, imap };
 
+/// What a probe learned: the greeting, whether TLS came up (and how), SMTP capabilities.
 struct probe_result {
   std::string greeting;                   ///< the server's first line (without CRLF)
   bool tls = false;                       ///< TLS was active when the probe ended

@@ -23,19 +23,21 @@ trace_sink trace_to(std::ostream& os);
 
 /// A byte range of an outgoing write that must never be shown.
 struct secret_span {
-  std::size_t offset = 0;
-  std::size_t length = 0;
+  std::size_t offset = 0;  ///< first byte of the secret in the write
+  std::size_t length = 0;  ///< number of bytes
 };
 
 /// Turns raw bytes into trace lines. Used by the connection; public so protocol tests and
-/// tools can format bytes the same way. Non-printable bytes print as \xHH escapes, and at
+/// tools can format bytes the same way. Non-printable bytes print as `\xHH` escapes, and at
 /// most `max_line` characters of a line are shown ("..." marks the cut).
 class tracer {
  public:
+  /// A tracer writing to `sink` (empty: tracing off), lines cut at `max_line` characters.
   explicit tracer(trace_sink sink = {}, std::size_t max_line = 1000);
 
+  /// True when a sink is set.
   bool enabled() const noexcept { return static_cast<bool>(sink_); }
-  /// Bytes the client wrote; spans are relative to `bytes` and print as <redacted>.
+  /// Bytes the client wrote; spans are relative to `bytes` and print as `<redacted>`.
   void client(std::string_view bytes, const std::vector<secret_span>& secrets = {});
   /// Bytes the client received.
   void server(std::string_view bytes);

@@ -16,7 +16,7 @@ namespace mailproto::net {
 
 /// Facts about an established TLS session (for probe output and the trace).
 struct tls_info {
-  bool active = false;
+  bool active = false;    ///< a TLS session is established on the connection
   bool verified = false;  ///< chain and host name verified
   std::string
       verify_result;     ///< "ok", or OpenSSL's reason ("unable to get local issuer certificate")
@@ -30,16 +30,36 @@ struct tls_info {
 /// initiating call (completions are posted), on the transport's executor.
 class transport {
  public:
+  /// Completion handler: the error and the number of bytes transferred.
   using handler = detail::unique_function<void(std::error_code, std::size_t)>;
 
   virtual ~transport() = default;
+  /// The executor on which the handlers are called.
   virtual asio::any_io_executor get_executor() = 0;
   /// Resolve and connect (for a socket; an in-memory peer completes at once).
   virtual void async_connect(handler h) = 0;
   /// Read at least one byte into `buf` (EOF: asio::error::eof).
   virtual void async_read_some(asio::mutable_buffer buf, handler h) = 0;
+  /// Optional fast path for bulk reads: copy what can be had at once without blocking into
+  /// `buf` and return the count (0 when nothing is ready or the stream has no such path;
+  /// the driver then uses async_read_some). EOF and errors are reported like
+  /// async_read_some's. The default reads nothing.
+  virtual std::size_t try_read(asio::mutable_buffer buf, std::error_code& ec) {
+    (void)buf;
+    ec = {};
+    return 0;
+  }
   /// Write all of `buf`.
   virtual void async_write(asio::const_buffer buf, handler h) = 0;
+  /// Optional fast path: write as much of `buf` as the stream takes at once without
+  /// blocking, and return that count (0 when it would block or when the stream has no such
+  /// path; the driver then uses async_write for the rest). An error ends the write like an
+  /// async_write error would. The default writes nothing.
+  virtual std::size_t try_write(asio::const_buffer buf, std::error_code& ec) {
+    (void)buf;
+    ec = {};
+    return 0;
+  }
   /// Client-side TLS handshake with verification as configured.
   virtual void async_tls_handshake(handler h) = 0;
   /// TLS close_notify; then the stream is plain again (only for closing).
@@ -48,7 +68,9 @@ class transport {
   virtual void cancel() = 0;
   /// Close now; outstanding operations complete with an error.
   virtual void close() = 0;
+  /// True while connected (after async_connect succeeded, until close).
   virtual bool is_open() const = 0;
+  /// The TLS session's facts (active is false before the handshake).
   virtual const tls_info& tls() const = 0;
 };
 

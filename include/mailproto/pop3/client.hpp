@@ -54,6 +54,8 @@ struct client_options {
   std::size_t pipeline_window = 16;
 };
 
+/// A POP3 client (RFC 1939, 2449, 2595, 5034): every command as a sync call setting an
+/// error_code, a throwing call, and an async_ call taking any Asio completion token.
 class client {
  public:
   /// Synchronous client with its own io_context.
@@ -65,6 +67,8 @@ class client {
   client& operator=(const client&) = delete;
 
   // ---- connect: TCP (+ implicit TLS), greeting, STLS per options.net.tls ---------------
+  ///@{
+  /// Connect: TCP (+ implicit TLS), the greeting, CAPA, STLS as o.net.tls says (RFC 2595 §4).
   void connect(const client_options& o, std::error_code& ec);
   void connect(const client_options& o);
   template <class Token>
@@ -73,16 +77,22 @@ class client {
     return conn_.async_run_owned(detail::make_connect_op(proto_, o.net.tls),
                                  std::forward<Token>(token));
   }
+  ///@}
 
   // ---- CAPA (RFC 2449 §5): an old server's -ERR gives capabilities{.known = false} -----
+  ///@{
+  /// CAPA (RFC 2449 §5); an old server's -ERR gives capabilities{.known = false}.
   capabilities capa(std::error_code& ec);
   capabilities capa();
   template <class Token>
   auto async_capa(Token&& token) {
     return conn_.async_run_owned(detail::make_capa_op(proto_), std::forward<Token>(token));
   }
+  ///@}
 
   // ---- USER/PASS (RFC 1939 §7) ----------------------------------------------------------
+  ///@{
+  /// USER/PASS (RFC 1939 §7). Refused without TLS unless allow_plaintext_auth.
   void login(const std::string& user, const std::string& pass, std::error_code& ec);
   void login(const std::string& user, const std::string& pass);
   template <class Token>
@@ -90,8 +100,11 @@ class client {
     return conn_.async_run_owned(detail::make_login_op(proto_, user, pass),
                                  std::forward<Token>(token));
   }
+  ///@}
 
   // ---- APOP (RFC 1939 §7): errc::apop_not_offered when the greeting has no timestamp ----
+  ///@{
+  /// APOP (RFC 1939 §7); errc::apop_not_offered when the greeting has no timestamp.
   void apop(const std::string& user, const std::string& secret, std::error_code& ec);
   void apop(const std::string& user, const std::string& secret);
   template <class Token>
@@ -99,8 +112,11 @@ class client {
     return conn_.async_run_owned(detail::make_apop_op(proto_, user, secret),
                                  std::forward<Token>(token));
   }
+  ///@}
 
   // ---- AUTH (RFC 5034) with the shared SASL mechanisms; `mechanism` "" = choose ---------
+  ///@{
+  /// AUTH (RFC 5034) with the shared SASL mechanisms; `mechanism` "" = the strongest offered.
   void authenticate(const sasl::credentials& creds, const std::string& mechanism,
                     std::error_code& ec);
   void authenticate(const sasl::credentials& creds, const std::string& mechanism = {});
@@ -110,48 +126,70 @@ class client {
     return conn_.async_run_owned(detail::make_auth_op(proto_, creds, mechanism, mech_options()),
                                  std::forward<Token>(token));
   }
+  ///@}
 
   // ---- STAT, LIST, UIDL (RFC 1939 §5, §7) -------------------------------------------------
+  ///@{
+  /// STAT (RFC 1939 §5): number of messages and total size.
   mailbox_stat stat(std::error_code& ec);
   mailbox_stat stat();
   template <class Token>
   auto async_stat(Token&& token) {
     return conn_.async_run_owned(detail::make_stat_op(proto_), std::forward<Token>(token));
   }
+  ///@}
 
+  ///@{
+  /// LIST (RFC 1939 §5): the size of every message.
   std::vector<message_info> list(std::error_code& ec);
   std::vector<message_info> list();
   template <class Token>
   auto async_list(Token&& token) {
     return conn_.async_run_owned(detail::make_list_op(proto_), std::forward<Token>(token));
   }
+  ///@}
+  ///@{
+  /// LIST n (RFC 1939 §5): the size of message `n`.
   message_info list(std::uint32_t n, std::error_code& ec);
   message_info list(std::uint32_t n);
   template <class Token>
   auto async_list(std::uint32_t n, Token&& token) {
     return conn_.async_run_owned(detail::make_list_one_op(proto_, n), std::forward<Token>(token));
   }
+  ///@}
 
+  ///@{
+  /// UIDL (RFC 1939 §7): the unique id of every message.
   std::vector<message_uid> uidl(std::error_code& ec);
   std::vector<message_uid> uidl();
   template <class Token>
   auto async_uidl(Token&& token) {
     return conn_.async_run_owned(detail::make_uidl_op(proto_), std::forward<Token>(token));
   }
+  ///@}
+  ///@{
+  /// UIDL n (RFC 1939 §7): the unique id of message `n`.
   message_uid uidl(std::uint32_t n, std::error_code& ec);
   message_uid uidl(std::uint32_t n);
   template <class Token>
   auto async_uidl(std::uint32_t n, Token&& token) {
     return conn_.async_run_owned(detail::make_uidl_one_op(proto_, n), std::forward<Token>(token));
   }
+  ///@}
 
   // ---- RETR / TOP: stream into `sink` (must outlive the operation); returns the bytes ----
+  ///@{
+  /// RETR n (RFC 1939 §5): stream message `n` into `sink` (which must outlive the
+  /// operation; finish() only when it arrived whole); returns the bytes delivered.
   std::uint64_t retr(std::uint32_t n, byte_sink& sink, std::error_code& ec);
   std::uint64_t retr(std::uint32_t n, byte_sink& sink);
   template <class Token>
   auto async_retr(std::uint32_t n, byte_sink& sink, Token&& token) {
     return conn_.async_run_owned(detail::make_retr_op(proto_, n, sink), std::forward<Token>(token));
   }
+  ///@}
+  ///@{
+  /// TOP n lines (RFC 1939 §7): the header and the first `lines` body lines, into `sink`.
   std::uint64_t top(std::uint32_t n, std::uint32_t lines, byte_sink& sink, std::error_code& ec);
   std::uint64_t top(std::uint32_t n, std::uint32_t lines, byte_sink& sink);
   template <class Token>
@@ -159,26 +197,37 @@ class client {
     return conn_.async_run_owned(detail::make_top_op(proto_, n, lines, sink),
                                  std::forward<Token>(token));
   }
+  ///@}
 
   // ---- DELE, RSET, NOOP, QUIT (RFC 1939 §5, §6) -------------------------------------------
+  ///@{
+  /// DELE n (RFC 1939 §5): mark message `n`; it is removed only by QUIT (the update state).
   void dele(std::uint32_t n, std::error_code& ec);
   void dele(std::uint32_t n);
   template <class Token>
   auto async_dele(std::uint32_t n, Token&& token) {
     return conn_.async_run_owned(detail::make_dele_op(proto_, n), std::forward<Token>(token));
   }
+  ///@}
+  ///@{
+  /// RSET (RFC 1939 §5): unmark every message marked with DELE.
   void rset(std::error_code& ec);
   void rset();
   template <class Token>
   auto async_rset(Token&& token) {
     return conn_.async_run_owned(detail::make_rset_op(proto_), std::forward<Token>(token));
   }
+  ///@}
+  ///@{
+  /// NOOP (RFC 1939 §5).
   void noop(std::error_code& ec);
   void noop();
   template <class Token>
   auto async_noop(Token&& token) {
     return conn_.async_run_owned(detail::make_noop_op(proto_), std::forward<Token>(token));
   }
+  ///@}
+  ///@{
   /// Ends the session; in the transaction state the server removes the messages marked
   /// with DELE (the update state) and quit_result::deleted lists them.
   quit_result quit(std::error_code& ec);
@@ -187,8 +236,12 @@ class client {
   auto async_quit(Token&& token) {
     return conn_.async_run_owned(detail::make_quit_op(proto_), std::forward<Token>(token));
   }
+  ///@}
 
   // ---- download and keep / download and delete (fetch.hpp) --------------------------------
+  ///@{
+  /// Download and keep, or download and delete (fetch.hpp): DELE only after a message's
+  /// sink finished, QUIT only when every deleted message was stored.
   fetch_result fetch(fetch_options o, std::error_code& ec);
   fetch_result fetch(fetch_options o);
   template <class Token>
@@ -196,14 +249,18 @@ class client {
     return conn_.async_run_owned(detail::make_fetch_op(proto_, std::move(o)),
                                  std::forward<Token>(token));
   }
+  ///@}
 
   // ---- state ------------------------------------------------------------------------------
   /// The server's last status line (untrusted text).
   const server_reply& last_reply() const noexcept { return proto_.last_reply(); }
+  /// What CAPA said (asked during connect, again after STLS).
   const capabilities& caps() const noexcept { return proto_.caps(); }
+  /// The session state (RFC 1939 §3).
   pop3::state state() const noexcept { return proto_.state(); }
   /// The greeting text (after "+OK") and its APOP timestamp ("" if none).
   const std::string& greeting() const noexcept { return proto_.greeting(); }
+  /// True when the connection is encrypted (implicit TLS or after STLS).
   bool tls_active() const noexcept { return proto_.tls_active(); }
   /// The underlying connection (TLS details, trace, cancel()).
   net::connection& connection() noexcept { return conn_; }

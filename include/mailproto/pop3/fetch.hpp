@@ -26,13 +26,14 @@ enum class fetch_mode {
 
 /// A message fetch() is about to retrieve, or has stored.
 struct fetched_message {
-  std::uint32_t number = 0;
-  std::uint64_t size = 0;  ///< as LIST reports it
-  std::string uid;         ///< from UIDL, or "" if the server has no UIDL
+  std::uint32_t number = 0;  ///< message number in this session (RFC 1939 §5)
+  std::uint64_t size = 0;    ///< as LIST reports it
+  std::string uid;           ///< from UIDL, or "" if the server has no UIDL
 };
 
+/// How client::fetch downloads: keep or remove, where each message goes, which to skip.
 struct fetch_options {
-  fetch_mode mode = fetch_mode::keep;
+  fetch_mode mode = fetch_mode::keep;  ///< keep on the server, or remove what was stored
   /// Opens the sink for one message (required). Return nullptr to skip the message (it is
   /// then neither stored nor deleted).
   std::function<std::unique_ptr<byte_sink>(const fetched_message&)> open_sink;
@@ -44,6 +45,7 @@ struct fetch_options {
   bool quit = true;
 };
 
+/// What client::fetch did.
 struct fetch_result {
   /// Messages whose sink finished successfully, in retrieval order.
   std::vector<fetched_message> stored;

@@ -45,14 +45,16 @@ struct parser_limits {
 
 /// One status line.
 struct response {
+  /// `+OK`, `-ERR`, or a `+ ` SASL continuation.
   enum class kind { ok, err, continuation };
-  kind type = kind::ok;
+  kind type = kind::ok;  ///< which status
   /// RFC 2449 §8 extended response code without brackets ("IN-USE", "SYS/TEMP"), or "".
   std::string code;
   /// The text after the status (and after the response code), or, for a continuation, the
   /// base64 challenge.
   std::string text;
 
+  /// True for `+OK`.
   bool ok() const noexcept { return type == kind::ok; }
   /// As a server_reply: status "+OK"/"-ERR"/"+", enhanced = code, lines = {text} (none if
   /// the text is empty).
@@ -63,8 +65,11 @@ struct response {
 /// `allow_continuation`: accept "+ text" / "+" (only valid during AUTH).
 bool parse_status_line(std::string_view line, bool allow_continuation, response& out);
 
+/// The sans-I/O POP3 response parser: status lines and dot-terminated multi-line data,
+/// bounded by parser_limits, fed in any chunking; next() reports one event at a time.
 class response_parser {
  public:
+  /// What next() found.
   enum class event {
     need_more,    ///< feed more bytes
     status,       ///< a status line: see status()
@@ -73,6 +78,7 @@ class response_parser {
     end_of_data,  ///< the "." line ending a multi-line response
   };
 
+  /// A parser with the given bounds.
   explicit response_parser(parser_limits limits = {});
 
   /// Append received bytes.
@@ -108,7 +114,9 @@ class response_parser {
   bool has_buffered() const noexcept { return !lines_.empty(); }
   /// Forget everything buffered (after the TLS handshake).
   void reset() noexcept;
+  /// The bounds in force.
   const parser_limits& limits() const noexcept { return limits_; }
+  /// Change the bounds (e.g. after the options are known).
   void set_limits(parser_limits l) noexcept;
 
  private:

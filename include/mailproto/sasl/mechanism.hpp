@@ -64,7 +64,9 @@ struct credentials {
   std::string authzid;   ///< optional authorization identity ("act as"); PLAIN and SCRAM
                          ///< send it, the others ignore it (OAuth sends `username`)
 
+  /// A user name and password (PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256).
   static credentials with_password(std::string user, std::string pass);
+  /// An account and an OAuth 2.0 bearer token (XOAUTH2, OAUTHBEARER).
   static credentials with_token(std::string user, std::string token);
 
   /// True when `token` is set (and so the credential is for XOAUTH2/OAUTHBEARER).
@@ -78,7 +80,7 @@ struct mechanism_options {
   /// OAUTHBEARER (RFC 7628 §3.1): host name and port the client connected to. Sent as the
   /// host= / port= pairs when non-empty / non-zero. Other mechanisms ignore them.
   std::string host;
-  std::uint16_t port = 0;
+  std::uint16_t port = 0;  ///< OAUTHBEARER port= (0: not sent)
 
   /// SCRAM: fixed client nonce, for tests only (RFC 7677 §3 vector uses
   /// "rOprNGfwEbeRWgbNEkqO"). Empty (the default): 24 random bytes from OpenSSL's CSPRNG
@@ -89,7 +91,7 @@ struct mechanism_options {
   /// (RFC 7677 §4 asks for at least 4096); above the maximum is a CPU-exhaustion attempt.
   /// Both are errc::bad_challenge.
   std::uint32_t scram_min_iterations = 4096;
-  std::uint32_t scram_max_iterations = 10'000'000;
+  std::uint32_t scram_max_iterations = 10'000'000;  ///< see scram_min_iterations
 
   /// Largest decoded challenge accepted (errc::challenge_too_long beyond it).
   std::size_t max_challenge = 64 * 1024;
@@ -128,7 +130,7 @@ class mechanism {
   /// server never sent one. Other mechanisms accept "" and ignore any data.
   virtual void verify_success(std::string_view server_final, std::error_code& ec);
 
-  /// Whether responses carry secrets (trace as <redacted>). True for every mechanism here:
+  /// Whether responses carry secrets (trace as `<redacted>`). True for every mechanism here:
   /// even a LOGIN user name or a SCRAM proof is redacted.
   virtual bool is_secret_response() const { return true; }
 
@@ -138,6 +140,7 @@ class mechanism {
   std::string error_detail() const { return error_detail_; }
 
  protected:
+  /// Set by a mechanism that reads an error inside the exchange (see error_detail()).
   std::string error_detail_;
 };
 

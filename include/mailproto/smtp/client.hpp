@@ -36,6 +36,10 @@
 
 namespace mailproto::smtp {
 
+namespace detail {
+struct client_access;
+}
+
 /// Everything a client needs. Plain aggregate:
 /// smtp::client_options{.net = {.host = "127.0.0.1", .port = 587}, .session = {...}}.
 struct client_options {
@@ -111,6 +115,14 @@ class client {
   auto async_send(byte_source& message, const envelope& env, Token&& token) {
     return async_send(message, env, send_options{}, std::forward<Token>(token));
   }
+  /// The same with a source the operation owns (and destroys when it completes), so the
+  /// caller keeps nothing alive. A null `message` completes with std::errc::invalid_argument.
+  template <class Token>
+  auto async_send(std::unique_ptr<byte_source> message, const envelope& env,
+                  const send_options& opts, Token&& token) {
+    return conn_.async_run_owned(detail::make_send_op(proto_, std::move(message), env, opts),
+                                 std::forward<Token>(token));
+  }
 
   // ---------------------------------------------------------------- small commands
   /// NOOP (RFC 5321 §4.1.1.9): keeps the session alive, checks it works.
@@ -153,6 +165,7 @@ class client {
   asio::any_io_executor get_executor() const { return conn_.get_executor(); }
 
  private:
+  friend struct detail::client_access;  // smtp/send.hpp's async_send_message
   client_options opts_;
   net::connection conn_;
   protocol proto_;

@@ -40,23 +40,26 @@ enum class body_type {
   binary,       ///< BODY=BINARYMIME (needs BINARYMIME and CHUNKING; sent with BDAT)
 };
 
+/// One RCPT TO: the address and its DSN parameters. Converts from a string.
 struct recipient {
-  std::string address;  ///< addr-spec, without angle brackets: "bob@example.test"
-  notify notify_on = notify::none;
+  std::string address;              ///< addr-spec, without angle brackets: "bob@example.test"
+  notify notify_on = notify::none;  ///< DSN NOTIFY (RFC 3461 §4.1; needs DSN)
   /// DSN ORCPT (RFC 3461 §4.2): the original recipient, sent as "rfc822;" + xtext.
   std::string original_recipient;
 
   recipient() = default;
+  /// A recipient with only an address (implicit, so `{"bob@x", "carol@y"}` works).
   recipient(std::string a) : address(std::move(a)) {}  // NOLINT: implicit on purpose
-  recipient(const char* a) : address(a) {}             // NOLINT
+  /// A recipient with only an address.
+  recipient(const char* a) : address(a) {}  // NOLINT
 };
 
 /// Where the message goes. Plain aggregate.
 struct envelope {
   /// MAIL FROM addr-spec; empty string = the null reverse-path "<>" (bounces).
   std::string from;
-  std::vector<recipient> recipients;
-  body_type body = body_type::unspecified;
+  std::vector<recipient> recipients;        ///< RCPT TO, one per recipient, in order
+  body_type body = body_type::unspecified;  ///< BODY= parameter (RFC 6152, RFC 3030)
   /// SMTPUTF8 (RFC 6531 §3.4): sent automatically when an address is not ASCII; set this
   /// to send it anyway (UTF-8 in the headers).
   bool smtputf8 = false;
@@ -78,14 +81,14 @@ enum class transfer_mode {
 struct send_options {
   /// Fail the whole send (nothing is transferred, RSET) if any recipient is refused.
   bool all_or_nothing = false;
-  transfer_mode transfer = transfer_mode::automatic;
+  transfer_mode transfer = transfer_mode::automatic;  ///< DATA or BDAT
   /// Bytes per BDAT chunk, and per write of a DATA body.
   std::size_t chunk_size = 64 * 1024;
 };
 
 /// What the server said about one recipient.
 struct recipient_result {
-  std::string address;
+  std::string address;    ///< the envelope address
   bool accepted = false;  ///< RCPT TO got 2xx
   server_reply reply;     ///< the RCPT TO reply (untrusted text)
 };

@@ -43,8 +43,8 @@ struct protocol_options {
   std::string helo_name = "localhost";
   /// Allow AUTH over a connection without TLS (credentials readable on the wire).
   bool allow_plaintext_auth = false;
-  reply_limits limits{};
-  smtp::timeouts timeouts{};
+  reply_limits limits{};      ///< bounds of the reply parser
+  smtp::timeouts timeouts{};  ///< per-step deadlines
 };
 
 /// How to authenticate (RFC 4954). Plain aggregate.
@@ -66,35 +66,51 @@ enum class session_state {
   failed,        ///< a fatal error happened: the connection is unusable
 };
 
+/// The sans-I/O SMTP session state shared by the operations (see the file comment).
 class protocol {
  public:
+  /// A disconnected session with these settings.
   explicit protocol(protocol_options o = {}) : opts_(std::move(o)), parser_(opts_.limits) {}
 
+  /// The session state.
   session_state state() const noexcept { return state_; }
   /// True when the next operation may run (connected, no fatal error).
   bool usable() const noexcept { return state_ == session_state::ready; }
+  /// What the last EHLO reply advertised.
   const smtp::capabilities& capabilities() const noexcept { return caps_; }
+  /// True when the connection is encrypted (implicit TLS or after STARTTLS).
   bool tls_active() const noexcept { return tls_; }
+  /// True after a successful AUTH.
   bool authenticated() const noexcept { return authenticated_; }
   /// The last complete reply from the server (untrusted text).
   const server_reply& last_reply() const noexcept { return last_; }
+  /// The settings.
   protocol_options& options() noexcept { return opts_; }
+  /// The settings, read-only.
   const protocol_options& options() const noexcept { return opts_; }
 
   // ---- for operations (src/smtp/) -------------------------------------------------
   /// Start a new connection: forget the old session.
   void begin_connect();
+  /// Hand received bytes to the reply parser.
   void feed(std::string_view bytes) { parser_.feed(bytes); }
   /// The next complete reply (also stored as last_reply()); false: need more or `ec`.
   bool next_reply(server_reply& out, std::error_code& ec);
+  /// The reply parser (with whatever it has buffered).
   reply_parser& parser() noexcept { return parser_; }
+  /// Record an EHLO reply's capabilities.
   void set_capabilities(smtp::capabilities c);
+  /// Record that TLS is active.
   void set_tls_active() noexcept { tls_ = true; }
+  /// Record a successful AUTH.
   void set_authenticated() noexcept { authenticated_ = true; }
+  /// Move to state `s`.
   void set_state(session_state s) noexcept { state_ = s; }
+  /// A fatal error: the session is over.
   void set_failed() noexcept { state_ = session_state::failed; }
   /// Append a line to last_reply() (e.g. a SASL mechanism's decoded error detail).
   void annotate_last_reply(std::string line) { last_.lines.push_back(std::move(line)); }
+  /// Record the last reply.
   void set_last_reply(server_reply r) { last_ = std::move(r); }
 
  private:

@@ -34,8 +34,11 @@ struct reply_limits {
   std::size_t max_lines = 256;
 };
 
+/// The sans-I/O SMTP reply parser (RFC 5321 §4.2): single- and multi-line replies, with
+/// enhanced status codes, fed in any chunking, bounded by reply_limits.
 class reply_parser {
  public:
+  /// A parser with the given bounds.
   explicit reply_parser(reply_limits limits = {});
 
   /// Append received bytes. Nothing is parsed until next() is called.
@@ -49,6 +52,7 @@ class reply_parser {
   /// Parse RFC 3463 enhanced status codes from now on (set after EHLO lists
   /// ENHANCEDSTATUSCODES).
   void set_enhanced_status(bool on) noexcept { enhanced_ = on; }
+  /// Whether enhanced status codes are parsed.
   bool enhanced_status() const noexcept { return enhanced_; }
 
   /// True when bytes are buffered that are not yet part of a returned reply (a partial reply,
@@ -60,6 +64,7 @@ class reply_parser {
   /// Forget everything buffered (after a handshake or on reconnect).
   void reset();
 
+  /// The bounds in force.
   const reply_limits& limits() const noexcept { return limits_; }
 
  private:

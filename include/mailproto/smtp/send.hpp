@@ -9,14 +9,18 @@
 //   smtp::send({.host = "smtp.example.test", .port = 587}, "alice", password, msg);
 //
 // which is Python's smtplib.SMTP(host, 587); starttls(); login(u, p); send_message(msg);
-// quit() — STARTTLS is the default tls_mode, certificates are verified.
+// quit() — STARTTLS is the default tls_mode, certificates are verified. Over a connected
+// client: send_message(c, msg) (sync, error_code or throwing) and
+// async_send_message(c, msg, token) (callback, use_future, use_awaitable).
 #pragma once
 
 #include <mailproto/mime/message_builder.hpp>
 #include <mailproto/smtp/client.hpp>
 
+#include <memory>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 namespace mailproto::smtp {
 
@@ -31,6 +35,37 @@ send_result send_message(client& c, const mime::message_builder& msg, std::error
                          const send_options& opts = {});
 send_result send_message(client& c, const mime::message_builder& msg,
                          const send_options& opts = {});
+
+namespace detail {
+struct client_access {
+  static protocol& proto(client& c) noexcept { return c.proto_; }
+};
+/// A built message ready for the wire: its source, and the envelope adjusted to the
+/// server's extensions (as send_message does); `ec` is the builder's error, if any.
+struct prepared_message {
+  std::unique_ptr<byte_source> source;
+  envelope env;
+  std::error_code ec;
+};
+prepared_message prepare_message(const client& c, const mime::message_builder& msg);
+}  // namespace detail
+
+/// send_message, asynchronously. Completion signature: void(std::error_code, send_result).
+/// The message is copied into the operation (`msg` may go away at once); a builder error
+/// (mime::errc) completes the operation before anything is sent.
+template <class Token>
+auto async_send_message(client& c, const mime::message_builder& msg, const send_options& opts,
+                        Token&& token) {
+  auto pm = detail::prepare_message(c, msg);
+  return c.connection().async_run_owned(
+      detail::make_send_op(detail::client_access::proto(c), std::move(pm.source), std::move(pm.env),
+                           opts, pm.ec),
+      std::forward<Token>(token));
+}
+template <class Token>
+auto async_send_message(client& c, const mime::message_builder& msg, Token&& token) {
+  return async_send_message(c, msg, send_options{}, std::forward<Token>(token));
+}
 
 /// One call for the common case: connect to `server` (STARTTLS by default), log in if `user`
 /// is not empty, send `msg`, QUIT. The result lists each recipient's reply.

@@ -33,22 +33,35 @@
 
 namespace mailproto::testing {
 
+/// How the player hands the server's bytes to the client: each burst (consecutive S: lines)
+/// whole, one byte per read, or split in two at a fixed position. A client must behave the
+/// same under every delivery.
 struct delivery {
+  /// Whole bursts, one byte per read, or split at `at`.
   enum class mode { whole, bytewise, split };
-  mode how = mode::whole;
-  std::size_t at = 0;  ///< split: bytes in the first read of each burst
+  mode how = mode::whole;  ///< the delivery mode
+  std::size_t at = 0;      ///< split: bytes in the first read of each burst
 
+  /// Each burst in one read.
   static delivery whole_bursts() { return {}; }
+  /// One byte per read.
   static delivery byte_by_byte() { return {mode::bytewise, 0}; }
+  /// Each burst in two reads: the first `k` bytes, then the rest.
   static delivery split_at(std::size_t k) { return {mode::split, k}; }
+  /// "whole", "bytewise" or "split@k", for test names and messages.
   std::string describe() const;
 };
 
 /// whole, bytewise, and split at every position 1..longest burst-1.
 std::vector<delivery> all_deliveries(const transcript& t);
 
+/// Plays the server's side of a transcript (see transcript.hpp) against a real client: it
+/// sends the `S:` lines, checks every byte the client writes against the `C:` lines, fakes
+/// `@tls` handshakes and `@eof`/`@stall`, and stops at the first mismatch with a message naming
+/// the transcript line.
 class player {
  public:
+  /// A player for `t`, delivering the server's bytes as `d` says.
   explicit player(transcript t, delivery d = {});
   /// Load a transcript file (a relative path that does not exist is tried under the
   /// directory named by the MAILPROTO_TRANSCRIPTS_DIR environment variable).
@@ -58,7 +71,7 @@ class player {
   /// connection made with it.
   net::transport_factory transport();
 
-  /// The next <redacted> span the client sends must be exactly `s` (checked in order).
+  /// The next `<redacted>` span the client sends must be exactly `s` (checked in order).
   void expect_secret(std::string s);
 
   /// True when every step was played and nothing unexpected happened.
@@ -71,11 +84,14 @@ class player {
   const std::string& sent() const noexcept;
   /// Number of reads the client made (bytewise delivery makes this large).
   std::size_t reads() const noexcept;
+  /// The transcript being played.
   const transcript& script() const noexcept;
+  /// The delivery mode.
   const delivery& how() const noexcept;
 
   // The engine, used by the transports it hands out and by `stream`.
   struct state;
+  /// The engine shared with the transports and streams (internal).
   std::shared_ptr<state> shared_state() const { return state_; }
 
  private:
@@ -86,10 +102,15 @@ class player {
 /// who want to run their own Asio code against a transcript.
 class stream {
  public:
+  /// The executor type, as Asio's stream concepts require.
   using executor_type = asio::any_io_executor;
+  /// A stream over `p` (which must outlive it), completing handlers on `ex`.
   stream(player& p, asio::any_io_executor ex);
+  /// The executor given at construction.
   executor_type get_executor() { return ex_; }
 
+  /// Read what the transcript's next `S:` burst (or part of it) holds into the first buffer.
+  /// Completion: void(std::error_code, std::size_t).
   template <class MutableBufferSequence, class Token>
   auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
     return asio::async_initiate<Token, void(std::error_code, std::size_t)>(
@@ -101,6 +122,8 @@ class stream {
         },
         token, first_mutable(buffers));
   }
+  /// Write the first buffer whole; it is checked against the next `C:` lines.
+  /// Completion: void(std::error_code, std::size_t).
   template <class ConstBufferSequence, class Token>
   auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
     return asio::async_initiate<Token, void(std::error_code, std::size_t)>(

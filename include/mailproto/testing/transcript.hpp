@@ -54,17 +54,21 @@ inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), testing_category()};
 }
 
+/// One line of a transcript, parsed: bytes the peer sends, bytes the client must send, or a
+/// directive (`@tls`, `@eof`, `@stall`).
 struct step {
+  /// `S:`, `C:`, `@tls`, `@eof`, `@stall`.
   enum class kind { server, client, tls, eof, stall };
-  kind type = kind::server;
+  kind type = kind::server;  ///< what this step is
   /// server: the bytes to send; client: the bytes expected (with `pieces` when redacted).
   std::string bytes;
-  /// client lines with <redacted>: the literal pieces around each secret (size = secrets+1).
+  /// client lines with `<redacted>`: the literal pieces around each secret (size = secrets+1).
   std::vector<std::string> pieces;
   int line = 0;        ///< 1-based line number in the file
   std::string source;  ///< the line as written, for messages
 };
 
+/// A parsed transcript: its steps, the expected error (`@error`) and the leading comments.
 class transcript {
  public:
   /// Parse transcript text. Throws std::invalid_argument naming the line on malformed input.
@@ -72,7 +76,9 @@ class transcript {
   /// Load a file. Throws std::runtime_error if it cannot be read.
   static transcript load(const std::string& path);
 
+  /// The name given to parse() or the file path, for messages.
   const std::string& name() const noexcept { return name_; }
+  /// The steps in order (comments and blank lines removed).
   const std::vector<step>& steps() const noexcept { return steps_; }
   /// The argument of the `@error` directive, or empty.
   const std::string& expected_error() const noexcept { return expected_error_; }

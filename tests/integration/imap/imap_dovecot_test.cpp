@@ -6,7 +6,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <asio/connect.hpp>
 #include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read_until.hpp>
+#include <asio/streambuf.hpp>
+#include <asio/write.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -57,6 +62,42 @@ const std::string message =
     "\r\n"
     "AAECAw==\r\n"
     "--b1--\r\n";
+
+// Delivers `msg` to `rcpt` through the sandbox's port-25-style smtpd (plain SMTP, RFC 5321
+// §3: HELO, MAIL, RCPT, DATA, QUIT), with a raw loopback socket: this program does not link
+// the SMTP module. Returns false if a reply is not what delivery needs.
+bool smtp_deliver(const test_support::sandbox_env& env, const std::string& rcpt,
+                  const std::string& msg) {
+  asio::io_context io;
+  asio::ip::tcp::socket sock(io);
+  asio::ip::tcp::resolver res(io);
+  asio::connect(sock, res.resolve(env.host, std::to_string(env.smtp_plain_port)));
+  asio::streambuf buf;
+  auto reply = [&](const char* code) {
+    for (;;) {  // multi-line replies: "250-..." lines, then "250 ..."
+      asio::read_until(sock, buf, "\r\n");
+      std::istream is(&buf);
+      std::string line;
+      std::getline(is, line);
+      if (line.size() < 4 || line.compare(0, 3, code) != 0) return false;
+      if (line[3] == ' ') return true;
+    }
+  };
+  auto say = [&](const std::string& s) { asio::write(sock, asio::buffer(s)); };
+  if (!reply("220")) return false;
+  say("HELO localhost\r\n");
+  if (!reply("250")) return false;
+  say("MAIL FROM:<" + env.alice.address + ">\r\n");
+  if (!reply("250")) return false;
+  say("RCPT TO:<" + rcpt + ">\r\n");
+  if (!reply("250")) return false;
+  say("DATA\r\n");
+  if (!reply("354")) return false;
+  say(msg + ".\r\n");  // msg ends in CRLF and has no line starting with "."
+  if (!reply("250")) return false;
+  say("QUIT\r\n");
+  return true;
+}
 
 }  // namespace
 
@@ -260,4 +301,115 @@ TEST_CASE("imap dovecot: certificate verification fails against the wrong CA",
   std::error_code ec;
   c.connect(o, ec);
   CHECK(ec == condition::tls_failed);
+}
+
+TEST_CASE("imap dovecot: IDLE sees a message delivered over SMTP while idling",
+          "[integration][imap]") {
+  MAILPROTO_REQUIRE_SANDBOX(env);
+  if (env.smtp_plain_port == 0) {
+    WARN("no MAILPROTO_SMTP_PLAIN_PORT: skipped");
+    return;
+  }
+  client c;
+  c.connect(opts(env, true));
+  c.login(env.bob.user, env.bob.password);
+  const auto before = c.select("INBOX").exists;
+  const std::string id = "<" + unique("imap-idle-smtp") + "@example.test>";
+  const std::string msg = "From: Alice <" + env.alice.address + ">\r\nTo: Bob <" + env.bob.address +
+                          ">\r\nSubject: idle over smtp\r\nMessage-ID: " + id +
+                          "\r\n\r\nhello while idling\r\n";
+  std::atomic<bool> started{false};
+  std::atomic<bool> delivered{false};
+  std::thread other([&] {
+    while (!started) std::this_thread::sleep_for(10ms);
+    std::this_thread::sleep_for(300ms);
+    delivered = smtp_deliver(env, env.bob.address, msg);
+  });
+  std::uint32_t exists = 0;
+  idle_options io;
+  io.interval = 20s;  // Postfix → Dovecot LMTP takes a moment
+  io.on_event = [&](const event& e) {
+    if (e.type == event::kind::exists) exists = e.number;
+    return e.type != event::kind::exists;
+  };
+  started = true;
+  c.idle(io);
+  other.join();
+  REQUIRE(delivered);
+  CHECK(exists == before + 1);
+  // clean up: the delivered message, found by its Message-ID
+  search_options so;
+  so.uid = true;
+  auto found = c.search(search_key::header("Message-ID", id), so);
+  REQUIRE(found.ids.size() == 1);
+  store_options st;
+  st.uid = true;
+  st.silent = true;
+  c.store(sequence_set::of(found.ids), store_mode::add, {"\\Deleted"}, st);
+  c.uid_expunge(sequence_set::of(found.ids));
+  c.logout();
+}
+
+TEST_CASE("imap dovecot: pipelined batch, QRESYNC, fetch_mime, APPEND UTF8",
+          "[integration][imap]") {
+  MAILPROTO_REQUIRE_SANDBOX(env);
+  client c;
+  client_options o = opts(env, true);
+  o.enable = {"QRESYNC", "UTF8=ACCEPT"};
+  c.connect(o);
+  c.login(env.bob.user, env.bob.password);
+  const std::string box = unique("mailproto-pipe");
+  c.create(box);
+  for (int i = 0; i < 3; ++i) {
+    string_source src(message);
+    c.append(box, src);  // UTF8 (~{n}) when UTF8=ACCEPT was enabled (RFC 6855 §4)
+  }
+  auto m = c.select(box);
+  REQUIRE(m.exists == 3);
+  REQUIRE(m.uidvalidity);
+  REQUIRE(m.highestmodseq);
+  const std::uint64_t modseq = *m.highestmodseq;
+
+  command_batch b;
+  b.fetch(sequence_set::range(1, 3), fetch_items{}.uid().flags().envelope())
+      .store(sequence_set::single(2), store_mode::add, {"\\Flagged"})
+      .search(search_key::flagged())
+      .status("INBOX", status_messages)
+      .status(box + "-missing", status_messages);
+  auto r = c.pipeline(std::move(b));
+  REQUIRE(r.size() == 5);
+  CHECK(!r[0].error);
+  CHECK(r[0].messages.size() == 3);
+  CHECK(r[0].messages[0].envelope->subject == "integration test");
+  CHECK(r[1].messages.size() == 1);
+  REQUIRE(r[2].search);
+  CHECK(r[2].search->ids == std::vector<std::uint32_t>{2});
+  REQUIRE(r[3].status);
+  CHECK(r[3].status->messages);
+  CHECK(r[4].error == errc::no);
+
+  // expunge message 3, then QRESYNC from the old modseq sees it vanish and 2 changed
+  auto uids = c.fetch(sequence_set::range(1, 3), fetch_items{}.uid());
+  REQUIRE(uids.size() == 3);
+  c.store(sequence_set::single(3), store_mode::add, {"\\Deleted"});
+  c.expunge();
+  c.unselect();
+  select_options so;
+  so.qresync = select_options::qresync_params{*m.uidvalidity, modseq, {}, {}, {}};
+  so.qresync->known_uids = sequence_set::of({*uids[0].uid, *uids[1].uid, *uids[2].uid});
+  auto q = c.select(box, so);
+  CHECK(q.exists == 2);
+  CHECK(q.vanished.contains(*uids[2].uid));
+  REQUIRE(!q.changed.empty());
+  CHECK(q.changed[0].uid == uids[1].uid);
+
+  // the message parsed locally (BODYSTRUCTURE replacement)
+  mime::message mm = c.fetch_mime(*uids[0].uid, true, mime::parser_limits{});
+  CHECK(mm.root().is_multipart());
+  REQUIRE(mm.root().parts.size() == 2);
+  CHECK(mm.root().parts[1].filename == "a.bin");
+  CHECK(mm.root().parts[1].body == std::string("\x00\x01\x02\x03", 4));
+  c.close();
+  c.delete_mailbox(box);
+  c.logout();
 }

@@ -328,3 +328,42 @@ TEST_CASE("pop3 dovecot: wrong password and untrusted certificate", "[integratio
     CHECK(ec == condition::tls_failed);
   }
 }
+
+TEST_CASE("pop3 dovecot: APOP over STLS and POP3S", "[integration][pop3]") {
+  MAILPROTO_REQUIRE_SANDBOX(env);
+  // The sandbox stores {PLAIN} passwords and lists "apop" in auth_mechanisms, so Dovecot's
+  // greeting carries an RFC 1939 §7 timestamp and it can check the MD5 digest.
+  for (const bool implicit : {false, true}) {
+    INFO((implicit ? "POP3S" : "STLS"));
+    std::vector<std::string> trace;
+    pop3::client c;
+    auto o = options(env, implicit);
+    o.net.trace = [&](std::string_view l) { trace.emplace_back(l); };
+    c.connect(o);
+    const std::string ts = pop3::apop_timestamp(c.greeting());
+    REQUIRE_FALSE(ts.empty());
+    CHECK(ts.front() == '<');
+    c.apop(env.bob.user, env.bob.password);
+    CHECK(c.state() == pop3::state::transaction);
+    c.stat();
+    c.quit();
+    // The digest went out (RFC 1939 §7: "APOP name digest"), never the password.
+    const std::string digest = pop3::apop_digest(ts, env.bob.password);
+    bool saw_apop = false;
+    for (const auto& l : trace) {
+      CHECK(l.find(env.bob.password) == std::string::npos);
+      if (l.find("APOP " + env.bob.user) != std::string::npos) saw_apop = true;
+    }
+    CHECK(saw_apop);
+    CHECK(digest.size() == 32);
+  }
+  {
+    pop3::client c;
+    c.connect(options(env, true));
+    std::error_code ec;
+    c.apop(env.bob.user, "not-the-password", ec);
+    CHECK(ec == condition::auth_failed);
+    CHECK(c.last_reply().status == "-ERR");
+    CHECK(c.state() == pop3::state::authorization);
+  }
+}

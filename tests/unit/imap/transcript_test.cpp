@@ -523,6 +523,30 @@ TEST_CASE("imap transcript: IDLE until the caller has seen enough", "[imap][tran
       base);
 }
 
+TEST_CASE("imap transcript: an event before \"+ idling\" still ends the IDLE",
+          "[imap][transcript]") {
+  client_options base;
+  base.net.tls = net::tls_mode::implicit;
+  play(
+      "idle-event-before-continuation.txt",
+      [](client& c, const client_options& o) {
+        c.connect(o);
+        c.login("bob", "pw");
+        c.select("INBOX");
+        std::vector<event::kind> seen;
+        idle_options io;
+        io.interval = std::chrono::hours(1);
+        io.on_event = [&seen](const event& e) {
+          seen.push_back(e.type);
+          return e.type != event::kind::exists;
+        };
+        c.idle(io);
+        CHECK(seen == std::vector<event::kind>{event::kind::exists});
+        CHECK(c.selected().exists == 2);
+      },
+      base);
+}
+
 TEST_CASE("imap transcript: PREAUTH, ID, NAMESPACE, mailbox commands, events",
           "[imap][transcript]") {
   client_options base;

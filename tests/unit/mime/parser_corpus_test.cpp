@@ -6,6 +6,7 @@
 //  - Python's `email` package (policy=default) as a differential oracle.
 // Known disagreements are listed with their reason in tests/data/mime-expectations/*.txt;
 // a disagreement that is not listed fails the test, a listed one that went away warns.
+#include <mailproto/mime/message_builder.hpp>
 #include <mailproto/mime/parser.hpp>
 
 #include <catch2/catch.hpp>
@@ -314,8 +315,9 @@ TEST_CASE("parser corpus: stalwart mail-parser expected JSON", "[mime][parser][c
   auto c = compare("stalwart", jobs, "stalwart.txt", tmp);
   report("stalwart", c);
   CHECK(c.total == jobs.size());
-  // target: 95%; see tests/data/mime-expectations/stalwart.txt for what is left
-  CHECK(c.agree * 100 >= c.total * 85);
+  // 96/107 now; the issue's 95% is not reached: tests/data/mime-expectations/stalwart.txt
+  // gives the reason for each disagreement and what the alternatives cost
+  CHECK(c.agree * 100 >= c.total * 89);
   fs::remove_all(tmp);
 }
 
@@ -382,5 +384,59 @@ TEST_CASE("parser corpus: differential against Python's email package", "[mime][
   report("python email", c);
   CHECK(c.total == jobs.size());
   CHECK(c.agree * 100 >= c.total * 75);
+  fs::remove_all(tmp);
+}
+
+TEST_CASE("parser corpus: differential against Python on the project's own messages",
+          "[mime][parser][corpus]") {
+  // Needs no shared corpus: messages written by message_builder, and the samples copied into
+  // tests/data/mime (their names are the corpus names, so python.txt applies to them).
+  if (!have_python()) {
+    WARN("python3 not available; skipped");
+    return;
+  }
+  fs::path tmp = temp_dir("python-own");
+  std::vector<job> jobs;
+  auto add = [&](const std::string& name, const std::string& raw) {
+    std::string data = parser_test::to_lf(raw);
+    auto m = parse_message(data);
+    fs::path in = tmp / (std::to_string(jobs.size()) + ".eml");
+    std::ofstream(in, std::ios::binary) << data;
+    fs::path mine = tmp / (std::to_string(jobs.size()) + ".json");
+    std::ofstream(mine) << to_json(m.root());
+    jobs.push_back({name, in.string(), mine.string(), "-"});
+  };
+  std::string bin;
+  for (int i = 0; i < 70000; ++i) bin += static_cast<char>((i * 131) >> 3);
+  std::error_code ec;
+  message_builder inner;
+  inner.from("Bob <bob@example.test>")
+      .to("alice@example.test")
+      .subject("Bản gốc")
+      .text("inner text\n")
+      .attach(bin.substr(0, 999), "in.bin")
+      .boundary_seed(7);
+  std::string inner_raw = inner.to_string(ec);
+  REQUIRE_FALSE(ec);
+  add("builder/inner.eml", inner_raw);
+  message_builder outer;
+  outer.from("\"Trần Văn An\" <an@example.test>")
+      .to("bob@example.test")
+      .subject("Tiêu đề: Lập trình mạng")
+      .text("Chào bạn,\n\nline with trailing space \n=not an escape\n")
+      .html("<p>Chào <b>bạn</b></p>")
+      .inline_data("logo@x.test", bin.substr(0, 5000), "logo.png")
+      .attach(bin, "Báo cáo.rar")
+      .attach_message(inner_raw, "fwd.eml")
+      .boundary_seed(11);
+  std::string outer_raw = outer.to_string(ec);
+  REQUIRE_FALSE(ec);
+  add("builder/outer.eml", outer_raw);
+  for (const auto& f : files_under(k_local, true))
+    add(slug(k_local, f), parser_test::read_file(f.string()));
+  REQUIRE(jobs.size() > 2);
+  auto c = compare("python", jobs, "python.txt", tmp);
+  report("python email, own messages", c);
+  CHECK(c.total == jobs.size());
   fs::remove_all(tmp);
 }

@@ -597,3 +597,49 @@ TEST_CASE("smtp: BDAT in several chunks, a refused chunk", "[smtp][transcript]")
     CHECK(c.quit() == std::error_code{});
   });
 }
+
+TEST_CASE("smtp: pipelined BDAT chunks, a refused chunk", "[smtp][transcript]") {
+  run_transcript("bdat-pipelined.txt", [](api& c, testing::player& p) {
+    REQUIRE(c.connect(server(p)) == std::error_code{});
+    smtp::send_options so;
+    so.chunk_size = 16;
+    const std::string body = "Subject: chunked\r\n\r\n0123456789\r\n";
+    smtp::send_result r;
+    REQUIRE(c.send(body, env_to({"bob@example.test"}), &r, so) == std::error_code{});
+    CHECK(r.delivered);
+    CHECK(r.bytes_sent == 32);
+    CHECK(r.final_reply.text() == "Message OK, 32 octets received");
+    REQUIRE(r.recipients.size() == 1);
+    CHECK(r.recipients[0].accepted);
+    auto ec = c.send(body, env_to({"bob@example.test"}), &r, so);
+    expect_error(ec, p);
+    CHECK(ec == smtp::make_reply_error(552));
+    CHECK_FALSE(r.delivered);
+    CHECK(c.client().usable());
+    CHECK(c.quit() == std::error_code{});
+  });
+}
+
+TEST_CASE("smtp: pipelined BDAT, every recipient refused", "[smtp][transcript]") {
+  run_transcript("bdat-pipelined-all-rejected.txt", [](api& c, testing::player& p) {
+    REQUIRE(c.connect(server(p)) == std::error_code{});
+    smtp::send_result r;
+    auto ec = c.send("Subject: x", env_to({"nobody@elsewhere.test"}), &r);
+    expect_error(ec, p);
+    CHECK(ec == condition::permanent);
+    CHECK(r.accepted() == 0);
+    CHECK_FALSE(r.delivered);
+    CHECK(c.client().usable());
+    CHECK(c.quit() == std::error_code{});
+  });
+}
+
+TEST_CASE("smtp: SIZE= is the transmitted size of a small body", "[smtp][transcript]") {
+  run_transcript("size-exact.txt", [](api& c, testing::player& p) {
+    REQUIRE(c.connect(server(p)) == std::error_code{});
+    smtp::send_result r;
+    REQUIRE(c.send("Subject: x\n\n.dot", env_to({"bob@example.test"}), &r) == std::error_code{});
+    CHECK(r.delivered);
+    CHECK(c.quit() == std::error_code{});
+  });
+}

@@ -5,6 +5,8 @@
 #include <mailproto/imap/protocol.hpp>
 #include <mailproto/imap/types.hpp>
 #include <mailproto/io.hpp>
+#include <mailproto/mime/message.hpp>
+#include <mailproto/mime/parser.hpp>
 #include <mailproto/net/operation.hpp>
 #include <mailproto/sasl/mechanism.hpp>
 
@@ -32,7 +34,11 @@ op_ptr<status_info> make_status_op(protocol& p, std::string mailbox, unsigned it
 op_ptr<std::vector<status_entry>> make_status_many_op(protocol& p,
                                                       std::vector<std::string> mailboxes,
                                                       unsigned items);
-op_ptr<mailbox_state> make_select_op(protocol& p, std::string mailbox, bool read_only);
+/// A command_batch pipelined (RFC 9051 §5.5).
+op_ptr<std::vector<batch_result>> make_batch_op(protocol& p, command_batch batch);
+/// SELECT / EXAMINE, with CONDSTORE / QRESYNC parameters when `o` asks.
+op_ptr<mailbox_state> make_select_op(protocol& p, std::string mailbox, bool read_only,
+                                     select_options o = {});
 /// CREATE, DELETE, RENAME (with `to`), SUBSCRIBE, UNSUBSCRIBE.
 op_ptr<void> make_mailbox_op(protocol& p, std::string verb, std::string mailbox,
                              std::string to = {});
@@ -43,6 +49,9 @@ op_ptr<append_result> make_append_op(protocol& p, std::string mailbox, byte_sour
                                      std::optional<std::string> date);
 op_ptr<std::vector<fetch_message>> make_fetch_op(protocol& p, sequence_set set, fetch_items items,
                                                  fetch_options o);
+/// One message's BODY.PEEK[] streamed into the MIME parser (BODYSTRUCTURE replacement).
+op_ptr<mime::message> make_fetch_mime_op(protocol& p, std::uint32_t n, bool uid,
+                                         mime::parser_limits limits);
 op_ptr<std::vector<fetch_message>> make_store_op(protocol& p, sequence_set set, store_mode mode,
                                                  std::vector<std::string> flags, store_options o);
 op_ptr<search_result> make_search_op(protocol& p, search_key key, search_options o);

@@ -11,6 +11,7 @@
 #include <mailproto/smtp/protocol.hpp>
 
 #include <memory>
+#include <system_error>
 
 namespace mailproto::smtp::detail {
 
@@ -22,6 +23,12 @@ std::unique_ptr<net::result_operation<void>> make_auth_op(protocol& p, sasl::cre
 /// One message: MAIL FROM, RCPT TO..., DATA or BDAT. `body` must outlive the operation.
 std::unique_ptr<net::result_operation<send_result>> make_send_op(protocol& p, byte_source& body,
                                                                  envelope env, send_options opts);
+/// The same, owning its body (async sends of a built message). A `precheck` error ends the
+/// operation before anything is sent (a message that could not be prepared).
+std::unique_ptr<net::result_operation<send_result>> make_send_op(protocol& p,
+                                                                 std::unique_ptr<byte_source> body,
+                                                                 envelope env, send_options opts,
+                                                                 std::error_code precheck = {});
 /// NOOP (RFC 5321 §4.1.1.9).
 std::unique_ptr<net::result_operation<void>> make_noop_op(protocol& p);
 /// RSET (RFC 5321 §4.1.1.5).
