@@ -109,3 +109,9 @@ configure_file(${CMAKE_CURRENT_LIST_DIR}/mailproto.pc.in ${PROJECT_BINARY_DIR}/m
 install(FILES ${PROJECT_BINARY_DIR}/mailproto.pc
   DESTINATION ${mailproto_pc_dir}
   COMPONENT mailproto_development)
+
+# The CLI's man page (generated from docs/mailproto.1.md by scripts/gen-manpage), with the CLI.
+if(TARGET mailproto_cli)
+  install(FILES ${PROJECT_SOURCE_DIR}/docs/mailproto.1
+    DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+endif()

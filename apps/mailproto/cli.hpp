@@ -37,8 +37,17 @@ struct common_options {
   bool json = false;                 ///< --json: machine-readable output on stdout
 };
 
+/// Where each connection option's value came from ("--server", "MAILPROTO_SERVER",
+/// "profile NAME", or empty when unset), for `mailproto config`.
+struct option_origins {
+  std::string server, port, tls, user, cafile;
+};
+
 struct context {
   common_options opts;
+  option_origins origin;
+  std::string profile;            ///< the --profile / MAILPROTO_PROFILE name in use, or empty
+  std::string config_file;        ///< the config file read for the profile, or empty
   std::vector<std::string> args;  ///< the subcommand's own arguments, common options removed
 
   /// The password for --user: MAILPROTO_PASSWORD, else a prompt on the terminal (no echo).
@@ -53,8 +62,15 @@ struct context {
 
 /// Print "mailproto: <message>" on stderr and return `status`.
 int fail(int status, const std::string& message);
-/// Print an error_code failure with the server's reply and a hint for common causes.
+/// Print an error_code failure with the server's reply (made one line, control characters
+/// escaped) and a hint for common causes (certificate not trusted, authentication failed,
+/// STARTTLS not offered, nothing listening, ...).
 int fail(const std::error_code& ec, const mailproto::server_reply& reply = {});
+/// The same for a failure while connecting (TCP, TLS, greeting, STARTTLS) in TLS mode
+/// `mode`: adds the hints that depend on the mode (wrong port for the TLS mode). `greeted`:
+/// whether the server's greeting arrived.
+int fail_connect(const std::error_code& ec, const mailproto::server_reply& reply,
+                 mailproto::net::tls_mode mode, bool greeted);
 
 /// JSON string literal of `s` (quotes included, control characters escaped, UTF-8 kept).
 std::string json_string(std::string_view s);

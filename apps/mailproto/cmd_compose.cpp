@@ -16,14 +16,26 @@
 namespace compose_cmd {
 
 constexpr const char* usage =
-    "usage: mailproto compose --from ADDR --to ADDR [--to ADDR ...] [--cc ADDR ...]\n"
-    "                         [--bcc ADDR ...] [--reply-to ADDR] --subject TEXT\n"
-    "                         [--text FILE|-] [--html FILE|-] [--attach FILE ...]\n"
-    "                         [--inline FILE ...] [--header 'Name: value' ...]\n"
-    "                         [--8bitmime] [--smtputf8]\n"
-    "Writes the message (CRLF line ends) to stdout. An --inline FILE is referred to from\n"
-    "the html as cid:<its file name>. Bcc addresses are not written into the message.\n"
-    "--8bitmime allows 8bit bodies; --smtputf8 allows UTF-8 addresses (RFC 6531).";
+    "usage: mailproto compose --from ADDR --to ADDR --subject TEXT [options]\n"
+    "\n"
+    "Builds a message (RFC 5322, MIME RFC 2045-2047, RFC 2231 file names) and writes it to\n"
+    "stdout with CRLF line ends. Nothing is written when an input is invalid.\n"
+    "\n"
+    "  --from ADDR         the author (From)\n"
+    "  --to ADDR           a recipient (To); may repeat\n"
+    "  --cc ADDR           a copy recipient (Cc); may repeat\n"
+    "  --bcc ADDR          a blind copy recipient: not written into the message; may repeat\n"
+    "  --reply-to ADDR     where replies go (Reply-To)\n"
+    "  --subject TEXT      the subject (RFC 2047-encoded when not ASCII)\n"
+    "  --text FILE|-       the plain-text body (- reads stdin, once)\n"
+    "  --html FILE|-       the HTML body (with --text: multipart/alternative)\n"
+    "  --attach FILE       attach FILE (media type from its name, streamed); may repeat\n"
+    "  --inline FILE       an inline part referred to from the html as cid:<file name>\n"
+    "  --header 'N: v'     an extra header field; may repeat\n"
+    "  --8bitmime          allow 8bit bodies (RFC 6152)\n"
+    "  --smtputf8          allow UTF-8 addresses and raw UTF-8 headers (RFC 6531)\n"
+    "\n"
+    "The output is a message, not data: --json is refused.\n";
 
 struct result {
   int status = 0;     ///< 0 ok, 1 failed while writing, 2 bad usage or input
@@ -142,6 +154,8 @@ class stdout_sink final : public mailproto::byte_sink {
 };
 
 int run_compose(cli::context& ctx) {
+  if (ctx.opts.json)
+    return cli::fail(2, "compose: the output is a message (RFC 5322), there is no JSON form");
   stdout_sink out;
   const auto r = compose_cmd::compose(ctx.args, std::cin, out);
   if (r.status != 0) return cli::fail(r.status, r.error);

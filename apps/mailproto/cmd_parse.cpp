@@ -18,11 +18,15 @@ namespace parse_cmd {
 
 constexpr const char* usage =
     "usage: mailproto parse [--json] [--save-attachments DIR] FILE|-\n"
-    "Parses an RFC 5322 / MIME message and prints its part tree. --json prints\n"
-    "{\"headers\": [[name, value], ...], \"content_type\", \"params\", \"disposition\",\n"
-    "\"filename\", \"charset\", \"size\", \"sha256\", \"defects\", \"parts\": [...], \"text\"}.\n"
-    "--save-attachments DIR writes each attachment under its decoded file name, made safe\n"
-    "(no path separators, no leading dots, no control characters, unique in DIR).";
+    "\n"
+    "Parses an RFC 5322 / MIME message (FILE, or stdin for -) and prints its part tree.\n"
+    "\n"
+    "  --json                  print {\"headers\": [[name, value], ...], \"content_type\",\n"
+    "                          \"params\", \"disposition\", \"filename\", \"charset\", \"size\",\n"
+    "                          \"sha256\", \"defects\", \"parts\": [...], \"text\"}\n"
+    "  --save-attachments DIR  write each attachment under its decoded file name, made safe\n"
+    "                          (no path separators, no leading dots, no control characters,\n"
+    "                          unique in DIR; existing files are never overwritten)\n";
 
 struct result {
   int status = 0;     ///< 0 ok, 1 failed (I/O), 2 bad usage or unreadable input
@@ -111,10 +115,10 @@ inline result run(const std::vector<std::string>& args, bool json, std::istream&
       file = a;
       have_file = true;
     } else {
-      return {2, "unknown argument \"" + a + "\"\n" + usage};
+      return {2, "parse: unknown argument \"" + a + "\" (see mailproto help parse)"};
     }
   }
-  if (!have_file) return {2, usage};
+  if (!have_file) return {2, "parse: FILE or - expected (see mailproto help parse)"};
   std::error_code ec;
   mailproto::mime::message m;
   if (file == "-") {

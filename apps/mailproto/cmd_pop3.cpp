@@ -4,6 +4,8 @@
 #include <mailproto/mime/parser.hpp>
 #include <mailproto/pop3/client.hpp>
 
+#include "progress.hpp"
+
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -13,21 +15,31 @@ namespace {
 namespace pop3 = mailproto::pop3;
 
 constexpr const char* k_usage =
-    "usage: mailproto pop3 stat|list|uidl [--json] --server HOST --user NAME\n"
-    "       mailproto pop3 retr N [--out FILE] --server HOST --user NAME\n"
-    "       mailproto pop3 top N LINES --server HOST --user NAME\n"
-    "       mailproto pop3 dele N --server HOST --user NAME\n"
+    "usage: mailproto pop3 stat [--json]\n"
+    "       mailproto pop3 list [--json]\n"
+    "       mailproto pop3 uidl [--json]\n"
+    "       mailproto pop3 retr N [--out FILE]\n"
+    "       mailproto pop3 retr N --parse [--json]\n"
+    "       mailproto pop3 top N LINES [--out FILE]\n"
+    "       mailproto pop3 dele N [--json]\n"
     "\n"
-    "  stat            number of messages and total size ({\"count\": N, \"size\": N})\n"
-    "  list            size of each message ([{\"number\": 1, \"size\": 498}, ...])\n"
-    "  uidl            unique id of each message ([{\"number\": 1, \"uid\": \"...\"}, ...])\n"
-    "  retr N          the raw message N on stdout, or in FILE with --out;\n"
-    "                  with --parse, its MIME tree instead (--json: as JSON)\n"
-    "  top N LINES     the header of message N and the first LINES lines of its body\n"
-    "  dele N          delete message N (DELE, then QUIT so the server removes it)\n"
+    "  stat             number of messages and total size (STAT, RFC 1939 §5);\n"
+    "                   --json: {\"count\": N, \"size\": N}\n"
+    "  list             size of each message (LIST, §5);\n"
+    "                   --json: [{\"number\": 1, \"size\": 498}, ...]\n"
+    "  uidl             unique id of each message (UIDL, §7);\n"
+    "                   --json: [{\"number\": 1, \"uid\": \"...\"}, ...]\n"
+    "  retr N           the raw message N (RETR, §5) on stdout, streamed\n"
+    "      --out FILE   write it to FILE instead\n"
+    "      --parse      print its MIME tree instead (--json: as `mailproto parse --json`)\n"
+    "  top N LINES      the header of message N and the first LINES lines of its body (TOP, §7)\n"
+    "  dele N           delete message N (DELE, then QUIT so the server removes it, §6);\n"
+    "                   --json: {\"deleted\": [N]}\n"
     "\n"
-    "Port 110 with STLS by default, 995 with --tls implicit. The password comes from\n"
-    "MAILPROTO_PASSWORD or a prompt.\n";
+    "Port 110 with STLS (RFC 2595) by default, 995 with --tls implicit; --server and --user\n"
+    "are required (or from the environment / --profile). The password comes from\n"
+    "MAILPROTO_PASSWORD or a prompt. A retr over 1 MiB shows a progress bar on stderr when it\n"
+    "is a terminal.\n";
 
 bool number(const std::string& s, std::uint32_t& out) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
@@ -59,18 +71,20 @@ void print_tree(const mailproto::mime::entity& e, int depth) {
 
 int run_pop3(cli::context& ctx) {
   auto& args = ctx.args;
-  if (args.empty()) return cli::fail(2, std::string("missing subcommand\n") + k_usage);
+  if (args.empty())
+    return cli::fail(2, "pop3: say stat, list, uidl, retr, top or dele (see mailproto help pop3)");
   const std::string sub = args[0];
   std::string out_file;
   bool parse = false;
   std::vector<std::string> pos;
   for (std::size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--out" && i + 1 < args.size()) {
+    if (args[i] == "--out") {
+      if (i + 1 >= args.size()) return cli::fail(2, "pop3: --out needs a file name");
       out_file = args[++i];
     } else if (args[i] == "--parse") {
       parse = true;
     } else if (!args[i].empty() && args[i][0] == '-') {
-      return cli::fail(2, "unknown option " + args[i] + "\n" + k_usage);
+      return cli::fail(2, "pop3: unknown option " + args[i] + " (see mailproto help pop3)");
     } else {
       pos.push_back(args[i]);
     }
@@ -81,16 +95,21 @@ int run_pop3(cli::context& ctx) {
   else if (sub == "top")
     want = 2;
   else if (sub != "stat" && sub != "list" && sub != "uidl")
-    return cli::fail(2, "unknown pop3 subcommand '" + sub + "'\n" + k_usage);
+    return cli::fail(2, "pop3: unknown subcommand '" + sub + "' (see mailproto help pop3)");
   std::uint32_t n = 0, lines = 0;
   if (pos.size() != want || (want >= 1 && (!number(pos[0], n) || n == 0)) ||
       (want == 2 && !number(pos[1], lines)))
-    return cli::fail(2, std::string("bad arguments\n") + k_usage);
-  if (parse && sub != "retr") return cli::fail(2, "--parse goes with retr only");
+    return cli::fail(2, "pop3 " + sub + ": bad arguments (see mailproto help pop3)");
+  if (parse && sub != "retr") return cli::fail(2, "pop3: --parse goes with retr only");
   if (!out_file.empty() && sub != "retr" && sub != "top")
-    return cli::fail(2, "--out goes with retr or top only");
-  if (ctx.opts.server.empty()) return cli::fail(2, "--server is required");
-  if (ctx.opts.user.empty()) return cli::fail(2, "--user is required");
+    return cli::fail(2, "pop3: --out goes with retr or top only");
+  if (!out_file.empty() && parse) return cli::fail(2, "pop3: --out and --parse do not go together");
+  if (ctx.opts.json && (sub == "top" || (sub == "retr" && !parse)))
+    return cli::fail(2, "pop3 " + sub +
+                            ": the output is the raw message, not JSON (retr N --parse --json "
+                            "prints its MIME tree as JSON)");
+  if (ctx.opts.server.empty()) return cli::fail(2, "pop3: --server is required");
+  if (ctx.opts.user.empty()) return cli::fail(2, "pop3: --user is required");
   const auto pass = ctx.password();
   if (!pass) return 2;
 
@@ -101,7 +120,7 @@ int run_pop3(cli::context& ctx) {
   std::error_code ec;
   auto failed = [&] { return cli::fail(ec, c.last_reply()); };
   c.connect(o, ec);
-  if (ec) return failed();
+  if (ec) return cli::fail_connect(ec, c.last_reply(), o.net.tls, !c.last_reply().empty());
   c.login(ctx.opts.user, *pass, ec);
   if (ec) return failed();
 
@@ -155,10 +174,22 @@ int run_pop3(cli::context& ctx) {
       sink = std::make_unique<stdout_sink>();
     else
       sink = std::make_unique<mailproto::file_sink>(out_file);
-    if (sub == "retr")
-      c.retr(n, *sink, ec);
-    else
+    if (sub == "retr") {
+      // The size for the bar comes from LIST N (RFC 1939 §5), asked only when a bar may show.
+      const bool bar = cli::progress_enabled(ctx.opts.json);
+      std::optional<std::uint64_t> total;
+      if (bar) {
+        const auto info = c.list(n, ec);
+        if (ec) return failed();
+        total = info.size;
+      }
+      cli::progress_meter meter("retr " + std::to_string(n), total, bar);
+      cli::counting_sink counted(*sink, meter);
+      c.retr(n, counted, ec);
+      meter.finish();
+    } else {
       c.top(n, lines, *sink, ec);
+    }
     if (ec) return failed();
   } else if (sub == "dele") {
     c.dele(n, ec);

@@ -100,7 +100,7 @@ int run_probe(cli::context& ctx) {
       std::cout << "certificate: NOT verified (" << tls.verify_result << ")\n";
     }
   }
-  if (ec) return cli::fail(ec);
+  if (ec) return cli::fail_connect(ec, {}, o.tls, !r.greeting.empty());
   return 0;
 }
 
@@ -108,11 +108,17 @@ int run_probe(cli::context& ctx) {
 
 MAILPROTO_CLI_COMMAND(
     probe, "probe", "connect, greet, start TLS and check the server's certificate",
-    "usage: mailproto probe --server HOST [--port N] [--protocol smtp|pop3|imap]\n"
-    "                       [--tls implicit|starttls|starttls-if-available|none]\n"
-    "                       [--cafile FILE] [--insecure] [--trace] [--json]\n\n"
-    "Connects, prints the greeting, performs STARTTLS (SMTP EHLO+STARTTLS,\n"
-    "POP3 STLS, IMAP STARTTLS) or implicit TLS, prints the TLS version, cipher\n"
-    "and the certificate verification result, then says QUIT/LOGOUT.\n"
-    "The protocol is guessed from standard ports (25/465/587, 110/995, 143/993).",
+    "usage: mailproto probe --server HOST [--port N] [--protocol smtp|pop3|imap] [--json]\n"
+    "\n"
+    "Connects, prints the greeting, performs STARTTLS (SMTP EHLO + STARTTLS, RFC 3207; POP3\n"
+    "STLS, RFC 2595; IMAP STARTTLS, RFC 9051 §6.2.1) or implicit TLS (RFC 8314), prints the\n"
+    "TLS version, cipher and the certificate verification result, then says QUIT/LOGOUT.\n"
+    "\n"
+    "  --protocol P     smtp, pop3 or imap; guessed from standard ports (25/465/587,\n"
+    "                   110/995, 143/993) when absent\n"
+    "\n"
+    "The TLS mode defaults to implicit on 465/993/995, else starttls (--tls overrides).\n"
+    "--json: {\"server\", \"port\", \"greeting\", \"tls\", \"starttls\", \"tls_version\", "
+    "\"cipher\",\n"
+    "\"verified\", \"verify_result\", \"subject\", \"issuer\", \"error\"} (error: null or text).\n",
     run_probe);

@@ -1,9 +1,5 @@
 // `mailproto send`: submit a message over SMTP (RFC 6409) and print each recipient's result.
-//
-//   mailproto send --server H [--port 587] [--tls starttls] --user U [--cafile F]
-//                  (--from A --to A [--cc A] [--bcc A] --subject S [--text F] [--html F]
-//                   [--attach F] [--inline F] [--header 'N: v'] | --message FILE)
-//                  [--envelope-from A] [--rcpt A ...] [--all-or-nothing] [--transfer data|bdat]
+// The usage text below is what `mailproto help send` prints.
 //
 // The envelope comes from the message (From/Sender; To, Cc, Bcc) unless --envelope-from /
 // --rcpt are given. A Bcc header in a --message file is removed from the bytes sent.
@@ -14,6 +10,8 @@
 #include <mailproto/mime/message_builder.hpp>
 #include <mailproto/smtp/client.hpp>
 #include <mailproto/smtp/send.hpp>
+
+#include "progress.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -27,18 +25,29 @@ namespace smtp = mailproto::smtp;
 namespace mime = mailproto::mime;
 
 constexpr const char* k_usage =
-    "usage: mailproto send --server HOST [--port N] [--tls MODE] [--user NAME] [--cafile FILE]\n"
-    "         (--message FILE | --from ADDR --to ADDR [--cc ADDR] [--bcc ADDR] --subject TEXT\n"
-    "          [--text FILE|-] [--html FILE|-] [--attach FILE] [--inline FILE]\n"
-    "          [--header 'Name: value'])\n"
-    "         [--envelope-from ADDR] [--rcpt ADDR ...] [--all-or-nothing]\n"
-    "         [--transfer data|bdat] [--trace] [--json]\n"
+    "usage: mailproto send --message FILE [envelope options] [--json]\n"
+    "       mailproto send --from ADDR --to ADDR [compose options] [envelope options] [--json]\n"
     "\n"
-    "Sends one message over SMTP submission: port 587 with STARTTLS by default, 465 with\n"
-    "--tls implicit. The password comes from MAILPROTO_PASSWORD or a prompt. The envelope\n"
-    "comes from the message's From/Sender and To/Cc/Bcc unless --envelope-from and --rcpt\n"
-    "are given; Bcc never appears in the bytes sent. Prints each recipient's reply; exits 0\n"
-    "when the server took the message, 1 otherwise.\n";
+    "Sends one message over SMTP submission (RFC 6409): port 587 with STARTTLS (RFC 3207) by\n"
+    "default, 465 with --tls implicit; logs in with AUTH (RFC 4954) when --user is given.\n"
+    "Prints each recipient's reply; exits 0 when the server took the message, 1 otherwise.\n"
+    "\n"
+    "message (one of):\n"
+    "  --message FILE      send FILE as it is (its Bcc header fields are removed)\n"
+    "  compose options     as `mailproto compose`:\n"
+    "    --from ADDR --to ADDR [--cc ADDR] [--bcc ADDR] --subject TEXT\n"
+    "    [--text FILE|-] [--html FILE|-] [--attach FILE] [--inline FILE]\n"
+    "    [--header 'Name: value']   (--to, --cc, --bcc, --attach ... may repeat)\n"
+    "envelope options (RFC 5321 §3.3):\n"
+    "  --envelope-from ADDR   MAIL FROM (default: the message's Sender, else From)\n"
+    "  --rcpt ADDR            RCPT TO, may repeat (default: To, Cc and Bcc)\n"
+    "  --all-or-nothing       send nothing unless every recipient is accepted\n"
+    "  --transfer MODE        data | bdat | auto (default auto: BDAT, RFC 3030, when offered)\n"
+    "\n"
+    "--json: {\"delivered\": true, \"error\": \"\", \"recipients\": [{\"address\", \"accepted\",\n"
+    "\"reply\": {\"code\", \"enhanced\", \"text\"}}, ...], \"reply\": {...}}.\n"
+    "The password comes from MAILPROTO_PASSWORD or a prompt. A message over 1 MiB shows a\n"
+    "progress bar on stderr when it is a terminal.\n";
 
 bool read_file(const std::string& path, std::string& out) {
   if (path == "-") {
@@ -204,7 +213,8 @@ int run_send(cli::context& ctx) {
       continue;
     }
     if (i + 1 >= a.size())
-      return cli::fail(2, "send: unknown option or missing value: " + opt + "\n" + k_usage);
+      return cli::fail(
+          2, "send: unknown option or missing value: " + opt + " (see mailproto help send)");
     const std::string& v = a[++i];
     if (opt == "--message") {
       message_file = v;
@@ -249,13 +259,13 @@ int run_send(cli::context& ctx) {
       if (!value.empty() && value.front() == ' ') value.erase(0, 1);
       b.header(v.substr(0, colon), value), composed = true;
     } else {
-      return cli::fail(2, "send: unknown option " + opt + "\n" + k_usage);
+      return cli::fail(2, "send: unknown option " + opt + " (see mailproto help send)");
     }
   }
   if (ctx.opts.server.empty()) return cli::fail(2, "send: --server is required");
   if (composed == !message_file.empty())
     return cli::fail(
-        2, std::string("send: give either --message FILE or compose options\n") + k_usage);
+        2, "send: give either --message FILE or compose options (see mailproto help send)");
 
   // ---- the message and its envelope, all checked before connecting
   smtp::envelope env;
@@ -290,14 +300,10 @@ int run_send(cli::context& ctx) {
   const bool implicit = ctx.opts.tls && *ctx.opts.tls == mailproto::net::tls_mode::implicit;
   smtp::client c;
   std::error_code ec;
-  c.connect(ctx.connect_options(implicit ? 465 : 587, mailproto::net::tls_mode::starttls), ec);
-  if (ec == smtp::errc::tls_mode_mismatch)
-    return cli::fail(1, mailproto::describe(ec, c.last_reply()) +
-                            " (hint: this port does not speak " +
-                            (implicit ? "implicit TLS: try --tls starttls (port 587)"
-                                      : "plain SMTP first: try --tls implicit (port 465)") +
-                            ")");
-  if (ec) return cli::fail(ec, reply_for(ec, c.last_reply()));
+  const auto copts = ctx.connect_options(implicit ? 465 : 587, mailproto::net::tls_mode::starttls);
+  c.connect(copts, ec);
+  if (ec)
+    return cli::fail_connect(ec, reply_for(ec, c.last_reply()), copts.tls, !c.last_reply().empty());
   if (!ctx.opts.user.empty()) {
     const auto pass = ctx.password();
     if (!pass) return 2;
@@ -306,13 +312,31 @@ int run_send(cli::context& ctx) {
   }
   smtp::send_result r;
   if (composed) {
-    // The builder's 8-bit/UTF-8 choices follow what this server supports.
-    r = smtp::send_message(c, b, ec, so);
-    if (ec && ec.category() == mime::mime_category())
-      return cli::fail(2, "send: " + b.error_message());
-  } else {
-    r = c.send(*src, env, so, ec);
+    // As smtp::send_message does: the builder's 8-bit/UTF-8 choices follow what this server
+    // supports (RFC 6152 8BITMIME, RFC 6531 SMTPUTF8); here the source is ours to wrap.
+    const auto& caps = c.capabilities();
+    auto non_ascii = [](const std::string& x) {
+      for (unsigned char ch : x)
+        if (ch >= 0x80) return true;
+      return false;
+    };
+    bool utf8 = non_ascii(env.from);
+    for (const auto& rc : env.recipients) utf8 = utf8 || non_ascii(rc.address);
+    b.options().smtputf8 = utf8 && caps.smtputf8;
+    env.smtputf8 = b.options().smtputf8;
+    b.options().eight_bit = caps.eight_bit_mime;
+    if (caps.eight_bit_mime) env.body = smtp::body_type::eight_bit;
+    src = b.source(ec);
+    if (ec) return cli::fail(2, "send: " + b.error_message());
   }
+  {
+    cli::progress_meter meter("send", src->size(), cli::progress_enabled(ctx.opts.json));
+    cli::counting_source counted(*src, meter);
+    r = c.send(counted, env, so, ec);
+    meter.finish();
+  }
+  if (ec && ec.category() == mime::mime_category())  // e.g. an attachment unreadable mid-way
+    return cli::fail(2, "send: " + (b.error_message().empty() ? ec.message() : b.error_message()));
   const auto last = c.last_reply();
   std::error_code ignored;
   c.quit(ignored);
