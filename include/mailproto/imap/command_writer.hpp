@@ -39,12 +39,17 @@ enum class literal_mode {
   minus,          ///< LITERAL-: "{n+}" up to 4096 octets, else synchronising
 };
 
+/// Builds one IMAP command from grammar-named pieces into parts ready to send (see the
+/// file comment). Writes nothing itself; the first error sticks and finish() returns it.
 class command_writer {
  public:
   /// One piece to send; when `wait_continuation` is set, wait for "+" before the next.
   struct part {
+    /// The bytes to write (ends with CRLF, or with a literal announcement and CRLF).
     std::string bytes;
+    /// Ranges of `bytes` that hold secrets (passwords): the trace shows them redacted.
     std::vector<net::secret_span> secrets;
+    /// Wait for the server's "+" continuation before sending the next part (RFC 9051 §7.5).
     bool wait_continuation = false;
   };
 
@@ -68,7 +73,7 @@ class command_writer {
   command_writer& quoted(std::string_view s);
   /// A literal "{n}" CRLF + bytes (any bytes but NUL).
   command_writer& literal(std::string_view s);
-  /// astring / string whose bytes are secret (password): traced as <redacted>.
+  /// astring / string whose bytes are secret (password): traced as `<redacted>`.
   command_writer& astring_secret(std::string_view s);
   /// mailbox (RFC 9051 §5.1): INBOX, else the UTF-8 name in modified UTF-7 (or UTF-8).
   command_writer& mailbox(std::string_view utf8_name);
@@ -84,7 +89,9 @@ class command_writer {
   command_writer& search(const search_key& key);
   /// date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone DQUOTE
   command_writer& date_time(std::string_view dt);
+  /// "(": opens a parenthesised list (no space follows).
   command_writer& open_list();
+  /// ")": closes the list (no space before it).
   command_writer& close_list();
   /// Text the library itself composes (e.g. "BODY.PEEK[]"), checked for CR/LF/NUL only.
   command_writer& raw(std::string_view s);
@@ -95,8 +102,11 @@ class command_writer {
   /// Ends the command with CRLF. Returns the first error of the build, if any.
   std::error_code finish();
 
+  /// The command as parts, in sending order (valid after finish()).
   const std::vector<part>& parts() const noexcept { return parts_; }
+  /// Moves the parts out.
   std::vector<part> take_parts() { return std::move(parts_); }
+  /// The first error of the build so far, if any.
   std::error_code error() const noexcept { return ec_; }
   /// The whole command as one string (transcripts, tests).
   std::string str() const;

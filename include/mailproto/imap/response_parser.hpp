@@ -53,13 +53,16 @@ struct parser_limits {
   std::size_t max_depth = 64;  ///< nesting of parenthesised lists
   /// Bytes (lines + in-memory literals) and values one response may hold.
   std::size_t max_response_bytes = 256u << 20;
+  /// Values (atoms, strings, NILs, lists) one response may hold; more: errc::response_too_large.
   std::size_t max_values = 4u << 20;
 };
 
 /// One value of a response: atom, string (quoted or literal), NIL, list, or a placeholder
 /// for a literal that was streamed out as events.
 struct value {
+  /// The kinds of value (RFC 9051 §4); streamed: a literal that went out as events.
   enum class kind : unsigned char { atom, string, nil, list, streamed };
+  /// What this value is; says which fields below are used.
   kind type = kind::atom;
   bool literal = false;     ///< string: arrived as a literal (binary: ~{n})
   bool binary = false;      ///< string: arrived as a literal8 ~{n} (RFC 3516 / RFC 9051)
@@ -67,9 +70,13 @@ struct value {
   std::vector<value> list;  ///< list items
   std::uint64_t size = 0;   ///< streamed: the literal's size
 
+  /// True for an atom (numbers, flags and item names are atoms).
   bool is_atom() const noexcept { return type == kind::atom; }
+  /// True for NIL.
   bool is_nil() const noexcept { return type == kind::nil; }
+  /// True for a parenthesised list.
   bool is_list() const noexcept { return type == kind::list; }
+  /// True for a quoted string or a literal kept in memory.
   bool is_string() const noexcept { return type == kind::string; }
   /// astring (RFC 9051 §9): an atom or a string.
   bool is_astring() const noexcept { return type == kind::atom || type == kind::string; }
@@ -81,7 +88,9 @@ struct value {
 
 /// One complete server response.
 struct response {
+  /// The shape (RFC 9051 §7): "tag ...", "* ..." or "+ ...".
   enum class kind : unsigned char { tagged, untagged, continuation };
+  /// The shape of this response.
   kind type = kind::untagged;
   std::string tag;  ///< tagged: the tag
   /// "* 23 EXISTS": 23. Set for message-data and for numbers before the name.
@@ -92,7 +101,9 @@ struct response {
   /// Status responses: the response code atom upper-cased ("UIDVALIDITY"), its arguments
   /// tokenised, and the raw text between the code and ']' (kept for unknown codes).
   std::string code;
+  /// The response code's arguments, tokenised ("[UIDVALIDITY 3857529045]": one atom).
   std::vector<value> code_args;
+  /// The raw text between the code and ']' (for codes the library does not know).
   std::string code_raw;
   /// Status responses and continuations: the human-readable text (untrusted).
   std::string text;
@@ -101,11 +112,13 @@ struct response {
 
   /// OK / NO / BAD / BYE / PREAUTH (tagged or untagged).
   bool is_status() const noexcept;
+  /// Back to an empty untagged response (every field cleared).
   void clear();
 };
 
 /// What next() found.
 struct parser_event {
+  /// The kinds of event.
   enum class type : unsigned char {
     need_more,      ///< feed more bytes
     response,       ///< a complete response: parser.get()
@@ -113,17 +126,22 @@ struct parser_event {
     literal_chunk,  ///< bytes of the streamed literal (view valid until the next call)
     literal_end,    ///< the streamed literal is complete
   };
+  /// Which event this is; says which fields below are set.
   type kind = type::need_more;
   std::uint64_t size = 0;  ///< literal_begin: total size
   std::string_view chunk;  ///< literal_chunk: the bytes
   /// literal_begin: the atom just before the literal in the same list ("BODY[]"), and the
   /// response's number ("* 12 FETCH": 12), so a FETCH body can be routed to a sink.
   std::string_view item;
+  /// literal_begin: the response's number, if it has one.
   std::optional<std::uint64_t> number;
 };
 
+/// Incremental, bounded parser of IMAP server responses (see the file comment): bytes in
+/// with feed(), parser_event out of next(). Sans-I/O.
 class response_parser {
  public:
+  /// A parser with these bounds; the stream threshold starts at limits.max_literal_in_memory.
   explicit response_parser(parser_limits limits = {});
 
   /// Append received bytes.
@@ -148,10 +166,12 @@ class response_parser {
   /// Literals larger than this stream as events (default: limits.max_literal_in_memory).
   /// An operation fetching a body into a sink may set it to 0 to stream every literal.
   void set_stream_threshold(std::size_t n) noexcept { stream_threshold_ = n; }
+  /// Literals larger than this stream as events.
   std::size_t stream_threshold() const noexcept { return stream_threshold_; }
   /// Stream every literal that is the value of a message body item (BODY[...],
   /// BINARY[...], RFC822, RFC822.TEXT, RFC822.HEADER), whatever its size: FETCH into a sink.
   void set_stream_bodies(bool on) noexcept { stream_bodies_ = on; }
+  /// The bounds given to the constructor.
   const parser_limits& limits() const noexcept { return limits_; }
   /// Forget everything buffered (after a TLS handshake nothing may be left anyway).
   void reset();

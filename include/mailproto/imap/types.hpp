@@ -43,13 +43,18 @@ class sequence_set {
   /// Parses "1:4,7,*"; nullopt if it is not a valid sequence-set.
   static std::optional<sequence_set> parse(std::string_view text);
 
+  /// Appends the number `n` (0 means "*").
   sequence_set& add(std::uint32_t n) { return add(n, n); }
+  /// Appends the range a:b as given (0 means "*"; not merged with the ranges already there).
   sequence_set& add(std::uint32_t a, std::uint32_t b);
+  /// True when nothing was added (an empty set is not a valid sequence-set on the wire).
   bool empty() const noexcept { return ranges_.empty(); }
   /// Wire form, e.g. "1:4,7,9:*".
   std::string to_string() const;
   /// Whether n is in the set (`*` matches only `largest`).
   bool contains(std::uint32_t n, std::uint32_t largest = 0) const noexcept;
+  /// The ranges in the order added, each as (first, last); a single number n is (n, n) and
+  /// 0 stands for "*".
   const std::vector<std::pair<std::uint32_t, std::uint32_t>>& ranges() const noexcept {
     return ranges_;
   }
@@ -64,14 +69,21 @@ class sequence_set {
 ///   fetch_items{}.uid().flags().envelope().body_section("HEADER.FIELDS (SUBJECT)")
 class fetch_items {
  public:
+  /// UID: the message's unique identifier (RFC 9051 §2.3.1.1).
   fetch_items& uid() { return add("UID"); }
+  /// FLAGS: the message's flags (RFC 9051 §2.3.2).
   fetch_items& flags() { return add("FLAGS"); }
+  /// INTERNALDATE: the date the server received the message (RFC 9051 §2.3.3).
   fetch_items& internal_date() { return add("INTERNALDATE"); }
+  /// RFC822.SIZE: the message's size in octets (RFC 9051 §2.3.4).
   fetch_items& size() { return add("RFC822.SIZE"); }
+  /// ENVELOPE: the parsed header fields (RFC 9051 §7.5.2).
   fetch_items& envelope() { return add("ENVELOPE"); }
+  /// BODYSTRUCTURE: the MIME structure with extension data (RFC 9051 §7.5.2).
   fetch_items& body_structure() { return add("BODYSTRUCTURE"); }
+  /// MODSEQ: the message's mod-sequence (CONDSTORE, RFC 7162 §3.1.4.1).
   fetch_items& modseq() { return add("MODSEQ"); }
-  /// BODY.PEEK[section]<offset.count> (peek: do not set \Seen) or BODY[...].
+  /// BODY.PEEK[section]<offset.count> (peek: do not set \\Seen) or BODY[...].
   /// `section` is the section-spec text: "", "HEADER", "TEXT", "1.2", "HEADER.FIELDS (FROM)".
   fetch_items& body_section(std::string_view section = "", bool peek = true,
                             std::optional<std::pair<std::uint64_t, std::uint64_t>> partial = {});
@@ -79,7 +91,9 @@ class fetch_items {
   fetch_items& binary(std::string_view part, bool peek = true);
   /// Any other item, sent verbatim (must be atom characters and a section).
   fetch_items& add(std::string_view item);
+  /// The items in the order added, in their wire form.
   const std::vector<std::string>& items() const noexcept { return items_; }
+  /// True when no item was added.
   bool empty() const noexcept { return items_.empty(); }
 
  private:
@@ -91,49 +105,83 @@ class fetch_items {
 /// String arguments go out as quoted strings or literals as their content needs.
 class search_key {
  public:
+  /// One piece of the search key on the wire.
   struct token {
+    /// atom: sent as is; string: sent quoted or as a literal; open / close: "(" and ")".
     enum class kind : unsigned char { atom, string, open, close };
+    /// How `text` goes out.
     kind type = kind::atom;
+    /// The atom or string contents (empty for open / close).
     std::string text;
   };
+  /// ALL: every message in the mailbox (RFC 9051 §6.4.4).
   static search_key all() { return atom("ALL"); }
+  /// SEEN: messages with the \\Seen flag.
   static search_key seen() { return atom("SEEN"); }
+  /// UNSEEN: messages without the \\Seen flag.
   static search_key unseen() { return atom("UNSEEN"); }
+  /// ANSWERED: messages with the \\Answered flag.
   static search_key answered() { return atom("ANSWERED"); }
+  /// DELETED: messages with the \\Deleted flag.
   static search_key deleted() { return atom("DELETED"); }
+  /// UNDELETED: messages without the \\Deleted flag.
   static search_key undeleted() { return atom("UNDELETED"); }
+  /// FLAGGED: messages with the \\Flagged flag.
   static search_key flagged() { return atom("FLAGGED"); }
+  /// DRAFT: messages with the \\Draft flag.
   static search_key draft() { return atom("DRAFT"); }
+  /// RECENT: messages with the \\Recent flag (IMAP4rev1 only; RFC 3501 §6.4.4).
   static search_key recent() { return atom("RECENT"); }
+  /// KEYWORD flag: messages with that keyword (sent as an atom).
   static search_key keyword(std::string_view flag) { return atom("KEYWORD").arg_atom(flag); }
+  /// FROM s: the envelope's From field contains `s` (a substring; case-insensitive).
   static search_key from(std::string_view s) { return atom("FROM").arg(s); }
+  /// TO s: the envelope's To field contains `s`.
   static search_key to(std::string_view s) { return atom("TO").arg(s); }
+  /// CC s: the envelope's Cc field contains `s`.
   static search_key cc(std::string_view s) { return atom("CC").arg(s); }
+  /// BCC s: the envelope's Bcc field contains `s`.
   static search_key bcc(std::string_view s) { return atom("BCC").arg(s); }
+  /// SUBJECT s: the envelope's Subject field contains `s`.
   static search_key subject(std::string_view s) { return atom("SUBJECT").arg(s); }
+  /// BODY s: the body (not the header) contains `s`.
   static search_key body(std::string_view s) { return atom("BODY").arg(s); }
+  /// TEXT s: the header or the body contains `s`.
   static search_key text(std::string_view s) { return atom("TEXT").arg(s); }
+  /// HEADER field s: the header field `field` contains `s` ("" matches any message that has
+  /// the field).
   static search_key header(std::string_view field, std::string_view s) {
     return atom("HEADER").arg(field).arg(s);
   }
   /// Dates are "1-Feb-2026" (date-text, RFC 9051 §9); checked when written.
   static search_key since(std::string_view date) { return atom("SINCE").arg_atom(date); }
+  /// BEFORE date: internal date earlier than `date` (time and zone ignored).
   static search_key before(std::string_view date) { return atom("BEFORE").arg_atom(date); }
+  /// ON date: internal date within `date`.
   static search_key on(std::string_view date) { return atom("ON").arg_atom(date); }
+  /// LARGER n: RFC822.SIZE larger than `n` octets.
   static search_key larger(std::uint64_t n) { return atom("LARGER").arg_atom(std::to_string(n)); }
+  /// SMALLER n: RFC822.SIZE smaller than `n` octets.
   static search_key smaller(std::uint64_t n) { return atom("SMALLER").arg_atom(std::to_string(n)); }
+  /// UID set: messages whose UIDs are in `s`.
   static search_key uid(const sequence_set& s) { return atom("UID").arg_atom(s.to_string()); }
+  /// A bare sequence-set: messages whose numbers are in `s`.
   static search_key seq(const sequence_set& s) { return atom(s.to_string()); }
   /// MODSEQ n (CONDSTORE, RFC 7162 §3.1.5).
   static search_key modseq(std::uint64_t n) { return atom("MODSEQ").arg_atom(std::to_string(n)); }
+  /// NOT (k): messages that do not match `k` (parenthesised, so `k` may have several parts).
   static search_key not_(const search_key& k);
+  /// OR (a) (b): messages that match either key.
   static search_key or_(const search_key& a, const search_key& b);
   /// Both this and `k` (keys side by side are ANDed).
   search_key& and_(const search_key& k);
   /// A raw atom (a key this builder does not name).
   static search_key atom(std::string_view a);
+  /// Appends a string argument (quoted or literal, as its content needs).
   search_key& arg(std::string_view s);
+  /// Appends an atom argument, sent as is (checked when written).
   search_key& arg_atom(std::string_view s);
+  /// The key as tokens, in wire order (command_writer::search writes them).
   const std::vector<token>& tokens() const noexcept { return tokens_; }
 
  private:
@@ -159,19 +207,27 @@ enum status_item : unsigned {
 
 /// The server's capabilities (RFC 9051 §7.2.2), names as sent.
 struct capabilities {
+  /// Every capability name as the server sent it ("IMAP4rev2", "AUTH=PLAIN", "IDLE", ...).
   std::vector<std::string> names;
   /// Case-insensitive: has("IDLE"), has("AUTH=PLAIN").
   bool has(std::string_view name) const noexcept;
   /// The SASL mechanisms from AUTH=... entries.
   std::vector<std::string> auth_mechanisms() const;
+  /// True when no capability is known.
   bool empty() const noexcept { return names.empty(); }
 };
 
 /// STATUS response (RFC 9051 §7.3.5).
 struct status_info {
   std::string mailbox;  ///< decoded to UTF-8
+  ///@{
+  /// MESSAGES, UIDNEXT, UIDVALIDITY, UNSEEN, RECENT: set when the server sent the item.
   std::optional<std::uint32_t> messages, uidnext, uidvalidity, unseen, recent;
+  ///@}
+  ///@{
+  /// DELETED, SIZE (RFC 9051), HIGHESTMODSEQ (RFC 7162): set when the server sent the item.
   std::optional<std::uint64_t> deleted, size, highestmodseq;
+  ///@}
 };
 
 /// One LIST / LSUB entry (RFC 9051 §7.3.1, RFC 6154 SPECIAL-USE).
@@ -188,39 +244,69 @@ struct list_entry {
 /// The selected mailbox, from SELECT/EXAMINE and kept up to date by unsolicited responses.
 struct mailbox_state {
   std::string name;  ///< UTF-8
+  /// EXAMINE, or the tagged OK had [READ-ONLY] (RFC 9051 §6.3.2).
   bool read_only = false;
+  /// The number of messages (EXISTS).
   std::uint32_t exists = 0;
+  /// RECENT count (IMAP4rev1 only).
   std::uint32_t recent = 0;
+  ///@{
+  /// The [UIDVALIDITY], [UIDNEXT] and [UNSEEN] response codes, when sent.
   std::optional<std::uint32_t> uidvalidity, uidnext, unseen;
+  ///@}
+  /// [HIGHESTMODSEQ] (RFC 7162 §3.1.2.1), when sent.
   std::optional<std::uint64_t> highestmodseq;
+  /// [NOMODSEQ]: the mailbox does not support mod-sequences (RFC 7162 §3.1.2.2).
   bool nomodseq = false;
+  ///@{
+  /// FLAGS (the flags defined in the mailbox) and [PERMANENTFLAGS] (those the client can
+  /// change permanently; "\\*" = new keywords allowed).
   std::vector<std::string> flags, permanent_flags;
+  ///@}
   /// SELECT/EXAMINE with QRESYNC (RFC 7162 §3.2.5): the UIDs expunged since the given
   /// mod-sequence (VANISHED (EARLIER), §3.2.10) and the FETCH responses of the messages
   /// changed since (flags, MODSEQ). Empty otherwise.
   sequence_set vanished;
+  /// See `vanished`: the FETCH responses of the messages changed since the mod-sequence.
   std::vector<struct fetch_message> changed;
 };
 
 /// address (RFC 9051 §7.5.2 ENVELOPE); a group start has host NIL, its end mailbox NIL too.
 struct address {
+  ///@{
+  /// addr-name (display name), addr-adl (source route, obsolete), addr-mailbox (local part,
+  /// or the group name), addr-host (domain); nullopt for NIL.
   std::optional<std::string> name, adl, mailbox, host;
+  ///@}
   /// "mailbox@host", or "" when either is missing.
   std::string email() const;
 };
 
 /// ENVELOPE (RFC 9051 §7.5.2): every field may be NIL.
 struct envelope {
+  ///@{
+  /// The Date and Subject header fields (raw, not decoded).
   std::optional<std::string> date, subject;
+  ///@}
+  ///@{
+  /// The address header fields (empty for NIL).
   std::vector<address> from, sender, reply_to, to, cc, bcc;
+  ///@}
+  ///@{
+  /// The In-Reply-To and Message-ID header fields.
   std::optional<std::string> in_reply_to, message_id;
+  ///@}
 };
 
 /// BODYSTRUCTURE / BODY (RFC 9051 §7.5.2), every field incl. extension data.
 struct body_structure {
+  /// Media type and subtype (body-fld-type / media-subtype).
   std::string type, subtype;  ///< upper-cased by most servers; compare case-insensitively
   std::vector<std::pair<std::string, std::string>> params;  ///< body-fld-param
+  ///@{
+  /// Content-ID and Content-Description (body-fld-id, body-fld-desc).
   std::optional<std::string> id, description;
+  ///@}
   std::string encoding;                     ///< "7BIT", "BASE64", ...
   std::uint64_t size = 0;                   ///< body-fld-octets
   std::optional<std::uint64_t> lines;       ///< text/* and message/rfc822
@@ -228,10 +314,14 @@ struct body_structure {
   /// multipart: the parts; message/rfc822: the one encapsulated body.
   std::vector<body_structure> parts;
   // extension data (BODYSTRUCTURE only)
+  /// Content-MD5 (body-fld-md5).
   std::optional<std::string> md5;
   std::optional<std::string> disposition;  ///< "attachment", "inline"
+  /// The Content-Disposition parameters.
   std::vector<std::pair<std::string, std::string>> disposition_params;
+  /// Content-Language tags (body-fld-lang).
   std::vector<std::string> language;
+  /// Content-Location (body-fld-loc).
   std::optional<std::string> location;
   std::vector<value> extensions;  ///< body-extension values after location, kept raw
   /// type is MULTIPART (then `parts` holds the parts and subtype says which kind).
@@ -240,15 +330,22 @@ struct body_structure {
 
 /// One FETCH response (RFC 9051 §7.5.2): the items the server sent.
 struct fetch_message {
+  /// The message sequence number (the number before FETCH).
   std::uint32_t seq = 0;
+  /// UID, when sent.
   std::optional<std::uint32_t> uid;
+  /// FLAGS, when sent.
   std::optional<std::vector<std::string>> flags;
+  /// INTERNALDATE as sent ("17-Jul-1996 02:44:25 -0700").
   std::optional<std::string> internal_date;
+  /// RFC822.SIZE, when sent.
   std::optional<std::uint64_t> size;
+  /// ENVELOPE, when sent.
   std::optional<struct envelope> envelope;
   std::optional<body_structure> body;  ///< BODYSTRUCTURE (or BODY without section)
+  /// MODSEQ (RFC 7162 §3.1.4.1), when sent.
   std::optional<std::uint64_t> modseq;
-  /// BODY[section]<origin> / BINARY[...] contents by item name as the server sent it
+  /// `BODY[section]<origin>` / `BINARY[...]` contents by item name as the server sent it
   /// ("BODY[]", "BODY[HEADER]", "BINARY[1]", "BODY[]<0>"); nullopt for NIL; a body that was
   /// streamed to a sink is not stored here (see `streamed`).
   std::map<std::string, std::optional<std::string>> sections;
@@ -262,14 +359,21 @@ struct fetch_message {
 /// SEARCH / ESEARCH result (RFC 9051 §7.3.4, RFC 4731).
 struct search_result {
   std::vector<std::uint32_t> ids;  ///< message numbers or UIDs (ESEARCH ALL expanded)
+  /// `ids` are UIDs (UID SEARCH).
   bool uid = false;
+  ///@{
+  /// ESEARCH MIN, MAX and COUNT (RFC 4731), when returned.
   std::optional<std::uint32_t> min, max, count;
+  ///@}
+  /// The highest mod-sequence of the matches (MODSEQ search key, RFC 7162 §3.1.5).
   std::optional<std::uint64_t> modseq;
 };
 
 /// One answer of a pipelined STATUS (client::status_many): the data, or why it failed.
 struct status_entry {
+  /// The mailbox as asked for (UTF-8).
   std::string mailbox;
+  /// The data (meaningful only when `error` is not set).
   status_info status;
   std::error_code error;  ///< errc::no / bad for this mailbox only
   server_reply reply;     ///< the NO/BAD text, if any
@@ -277,19 +381,34 @@ struct status_entry {
 
 /// NAMESPACE (RFC 2342, RFC 9051 §7.3.7).
 struct namespace_info {
+  /// One namespace: its prefix and hierarchy delimiter.
   struct entry {
+    ///@{
+    /// The prefix ("", "#shared/") and hierarchy delimiter ("/"; "" for NIL).
     std::string prefix, delimiter;
+    ///@}
   };
+  ///@{
+  /// Personal, other users' and shared namespaces (each may be empty).
   std::vector<entry> personal, other_users, shared;
+  ///@}
 };
 
 /// Results of COPY/MOVE/APPEND with UIDPLUS (RFC 4315) response codes.
 struct copy_result {
+  /// The destination mailbox's UIDVALIDITY, from [COPYUID].
   std::optional<std::uint32_t> uidvalidity;
+  ///@{
+  /// The UIDs copied and the UIDs they got in the destination, in the same order ([COPYUID]).
   sequence_set source_uids, dest_uids;
+  ///@}
 };
+/// Result of APPEND with UIDPLUS: [APPENDUID uidvalidity uid] (RFC 4315 §3).
 struct append_result {
+  ///@{
+  /// The destination's UIDVALIDITY and the appended message's UID, when sent.
   std::optional<std::uint32_t> uidvalidity, uid;
+  ///@}
 };
 
 /// ID (RFC 2971) field/value pairs.
@@ -298,6 +417,7 @@ using id_fields = std::vector<std::pair<std::string, std::optional<std::string>>
 /// Something the server reported that the caller did not ask for (RFC 9051 §7, §5.2):
 /// delivered to client::set_event_handler. The handler must not call back into the client.
 struct event {
+  /// What happened; says which of the fields below are set.
   enum class kind {
     exists,    ///< `number` = new EXISTS count
     recent,    ///< `number` = RECENT count (IMAP4rev1)
@@ -309,13 +429,23 @@ struct event {
     bye,       ///< the server is closing: `text`
     status,    ///< an untagged OK/NO/BAD with text (and maybe a code): `text`, `code`
   };
+  /// Which event this is.
   kind type = kind::exists;
+  /// exists, recent, expunge: the number.
   std::uint32_t number = 0;
+  /// fetch: the decoded FETCH response.
   fetch_message message;
+  /// vanished: the UIDs.
   sequence_set uids;
+  /// vanished: VANISHED (EARLIER): old expunges reported for a QRESYNC resync (RFC 7162
+  /// §3.2.10), not new ones.
   bool earlier = false;
+  /// flags: the mailbox's new FLAGS.
   std::vector<std::string> flags;
+  ///@{
+  /// alert, bye, status: the response code (upper-cased, "" if none) and the text (untrusted).
   std::string code, text;
+  ///@}
 };
 
 // ------------------------------------------------------------------ command options
@@ -341,9 +471,12 @@ struct select_options {
     std::uint32_t uidvalidity = 0;  ///< the UIDVALIDITY the cache is valid for
     std::uint64_t modseq = 0;       ///< the last known HIGHESTMODSEQ
     sequence_set known_uids;        ///< optional: the UIDs the client knows
+    ///@{
     /// optional seq-match-data: message numbers and their UIDs (same length)
     sequence_set known_seqs, known_seq_uids;
+    ///@}
   };
+  /// The QRESYNC parameters; nullopt: no QRESYNC.
   std::optional<qresync_params> qresync;
 };
 
@@ -358,18 +491,24 @@ struct fetch_options {
   /// Receives the bytes of every BODY[...]/BINARY[...] literal as they arrive (streamed,
   /// never held whole); `on_body` is told which message/item each belongs to first.
   byte_sink* body_sink = nullptr;
+  /// Called before the bytes of each streamed item reach body_sink: the message number, the
+  /// item name ("BODY[]") and its size.
   std::function<void(std::uint32_t seq, std::string_view item, std::uint64_t size)> on_body;
 };
 
 /// STORE options (RFC 9051 §6.4.6, RFC 7162 UNCHANGEDSINCE).
 struct store_options {
+  /// UID STORE; the set holds UIDs.
   bool uid = false;
   bool silent = false;  ///< .SILENT: no FETCH responses back
+  /// UNCHANGEDSINCE mod-sequence (CONDSTORE, RFC 7162 §3.1.3): only messages not changed
+  /// since are stored.
   std::optional<std::uint64_t> unchanged_since;
 };
 
 /// SEARCH options.
 struct search_options {
+  /// UID SEARCH: the result holds UIDs.
   bool uid = false;
   /// Use ESEARCH (RETURN (ALL COUNT MIN MAX)) when the server offers it.
   bool esearch = true;
@@ -402,8 +541,11 @@ struct idle_options {
 /// sink are refused (errc::invalid_argument) before anything is sent.
 class command_batch {
  public:
+  /// One command of the batch.
   struct entry {
+    /// Which command this is (and which fields below it uses).
     enum class kind : unsigned char { fetch, store, status, search };
+    /// The command.
     kind type = kind::fetch;
     sequence_set set;                   ///< fetch, store
     fetch_items items;                  ///< fetch
@@ -420,13 +562,20 @@ class command_batch {
     /// The server may send EXPUNGE while it runs (RFC 9051 §5.5).
     bool permits_expunge() const noexcept;
   };
+  /// Adds FETCH (UID FETCH with o.uid).
   command_batch& fetch(sequence_set set, fetch_items items, fetch_options o = {});
+  /// Adds STORE (UID STORE with o.uid).
   command_batch& store(sequence_set set, store_mode mode, std::vector<std::string> flags,
                        store_options o = {});
+  /// Adds STATUS mailbox (`items`: status_item bits).
   command_batch& status(std::string mailbox, unsigned items);
+  /// Adds SEARCH (UID SEARCH with o.uid).
   command_batch& search(search_key key, search_options o = {});
+  /// The commands in the order added.
   const std::vector<entry>& entries() const noexcept { return entries_; }
+  /// True when no command was added.
   bool empty() const noexcept { return entries_.empty(); }
+  /// The number of commands.
   std::size_t size() const noexcept { return entries_.size(); }
 
  private:

@@ -70,8 +70,11 @@ std::vector<std::string> parse_message_ids(std::string_view value);
 
 /// The clauses of a Received trace field (RFC 5322 §3.6.7, RFC 5321 §4.4).
 struct received_info {
+  ///@{
+  /// The FROM, BY, VIA, WITH, ID and FOR clauses.
   std::string from, by, via, with, id, for_;  ///< first word after each keyword ("" if absent)
   std::optional<date_time> date;              ///< the date after the last ';'
+  ///@}
 };
 received_info parse_received(std::string_view value);
 

@@ -50,14 +50,18 @@ enum class defect_kind {
 /// Short stable name of a defect ("missing_end_boundary").
 const char* to_string(defect_kind k) noexcept;
 
+/// One defect: what was tolerated and where.
 struct defect {
+  /// What was tolerated.
   defect_kind kind;
   std::uint64_t offset = 0;  ///< byte offset in the input where it was noticed
+  /// Same kind at the same offset.
   friend bool operator==(const defect&, const defect&) = default;
 };
 
 /// What is known about an entity after its header block.
 struct entity_head {
+  /// The header fields in order, as they appeared (values raw, not decoded).
   header_list headers;
   media_type
       content_type;  ///< explicit or defaulted (RFC 2045 §5.2; digest children: message/rfc822)
@@ -67,28 +71,34 @@ struct entity_head {
   std::string charset;                 ///< the charset parameter, lower case ("" when absent)
   std::string content_id;              ///< without angle brackets ("" when absent)
   std::string filename;                ///< disposition filename, else Content-Type name (decoded)
+  /// What the parser tolerated in this entity's header and body, in the order noticed.
   std::vector<defect> defects;
   std::size_t depth = 0;  ///< 0 for the root; +1 per multipart part or nested message
   /// True when the body was parsed as children (multipart parts or one nested message),
   /// false for a leaf (a multipart or message/* degraded to a leaf by a defect included).
   bool container = false;
 
+  ///@{
   /// Byte offsets in the input: header block [header_offset, body_offset), body
   /// [body_offset, end_offset). The body range excludes the line break that belongs to a
   /// following boundary (RFC 2046 §5.1.1).
   std::uint64_t header_offset = 0;
   std::uint64_t body_offset = 0;
   std::uint64_t end_offset = 0;
+  ///@}
 
+  /// Media type multipart/* (true also when, lacking a boundary, it was parsed as a leaf).
   bool is_multipart() const noexcept { return content_type.type == "multipart"; }
   /// message/rfc822 or message/global: the body is parsed as a nested message.
   bool is_message() const noexcept {
     return content_type.type == "message" &&
            (content_type.subtype == "rfc822" || content_type.subtype == "global");
   }
+  /// Media type text/*.
   bool is_text() const noexcept { return content_type.type == "text"; }
   /// Disposition "attachment", or a non-text leaf with a filename.
   bool is_attachment() const noexcept;
+  /// Whether a defect of kind `k` was recorded on this entity (not its children).
   bool has_defect(defect_kind k) const noexcept;
 };
 
@@ -97,9 +107,11 @@ struct entity : entity_head {
   /// Transfer-decoded body of a leaf (base64/QP removed, charset untouched). Empty for
   /// containers and for leaves the parser was told not to keep.
   std::string body;
+  ///@{
   /// Raw preamble and epilogue of a multipart (RFC 2046 §5.1.1). A multipart without any
   /// boundary line is a leaf, and its text is in `body`.
   std::string preamble, epilogue;
+  ///@}
   /// Multipart children in order; for message/rfc822 and message/global exactly one: the
   /// nested message's root.
   std::vector<entity> parts;
@@ -108,6 +120,7 @@ struct entity : entity_head {
   /// 8-bit bytes that are valid UTF-8 are kept, others become U+FFFD). `ec` reports
   /// errc::unknown_charset (body kept as is, invalid UTF-8 replaced) or bad_charset_data.
   std::string text(std::error_code& ec) const;
+  /// The same, ignoring the error.
   std::string text() const;
 };
 
@@ -115,10 +128,15 @@ struct entity : entity_head {
 class message {
  public:
   message() = default;
+  /// A message with this root entity.
   explicit message(entity root) : root_(std::move(root)) {}
 
+  ///@{
+  /// The root entity: the message itself (its header and body or parts).
   const entity& root() const noexcept { return root_; }
   entity& root() noexcept { return root_; }
+  ///@}
+  /// The message's header fields (the root's).
   const header_list& headers() const noexcept { return root_.headers; }
 
   /// First text/plain leaf that is not an attachment (depth-first), or nullptr.

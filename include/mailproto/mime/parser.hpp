@@ -83,11 +83,12 @@ class parser_handler {
     (void)e;
     return nullptr;
   }
-  /// Raw preamble / epilogue bytes of a multipart.
+  /// Raw preamble bytes of a multipart: before its first boundary line (RFC 2046 §5.1.1).
   virtual void on_preamble(const entity_head& e, std::string_view raw) {
     (void)e;
     (void)raw;
   }
+  /// Raw epilogue bytes of a multipart: after its close delimiter (RFC 2046 §5.1.1).
   virtual void on_epilogue(const entity_head& e, std::string_view raw) {
     (void)e;
     (void)raw;
@@ -99,6 +100,7 @@ class parser_handler {
 /// The push parser. Feed bytes, then call finish() once.
 class parser final : public byte_sink {
  public:
+  /// A parser that reports to `handler` (which must outlive it), within `limits`.
   explicit parser(parser_handler& handler, parser_limits limits = {});
   ~parser() override;
   parser(const parser&) = delete;
@@ -114,6 +116,7 @@ class parser final : public byte_sink {
 
   /// Total bytes consumed so far.
   std::uint64_t offset() const noexcept;
+  /// True once finish() has run (feed() then sets errc::bad_argument).
   bool finished() const noexcept;
 
  private:

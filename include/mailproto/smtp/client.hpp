@@ -43,10 +43,16 @@ struct client_access;
 /// Everything a client needs. Plain aggregate:
 /// smtp::client_options{.net = {.host = "127.0.0.1", .port = 587}, .session = {...}}.
 struct client_options {
+  /// Where and how to connect: host, port, TLS mode (implicit TLS or STARTTLS, RFC 3207),
+  /// deadlines and the trace. connect() replaces it with the options it is given.
   net::connect_options net{};
+  /// The session: the EHLO/HELO name, step deadlines, authentication and sending policy.
   protocol_options session{};
 };
 
+/// An SMTP client for submission and relay (RFC 5321, 3207 STARTTLS, 4954 AUTH, 3030 BDAT,
+/// 2920 PIPELINING): every command as a sync call setting an error_code, a throwing call,
+/// and an async_ call taking any Asio completion token.
 class client {
  public:
   /// A synchronous client with its own io_context.
@@ -57,6 +63,7 @@ class client {
   client& operator=(const client&) = delete;
 
   // ---------------------------------------------------------------- connect
+  ///@{
   /// Connect to `o` (replacing options().net): TCP (+TLS if implicit), greeting, EHLO
   /// (HELO on 5xx), STARTTLS per o.tls and EHLO again. Errors: connection errors (OS),
   /// net::errc (timeout, certificate_verify_failed, starttls_not_offered,
@@ -71,8 +78,10 @@ class client {
     return conn_.async_run_owned(detail::make_connect_op(proto_, o.tls),
                                  std::forward<Token>(token));
   }
+  ///@}
 
   // ---------------------------------------------------------------- authenticate
+  ///@{
   /// AUTH with a user name and password (RFC 4954): the strongest mechanism offered.
   /// Errors: errc::auth_failed (535/534/454...; last_reply() says why), auth_not_offered,
   /// net::errc::plaintext_auth_refused (no TLS), sasl::errc (no common mechanism, ...).
@@ -84,6 +93,8 @@ class client {
         sasl::credentials::with_password(std::string(user), std::string(password)), {},
         std::forward<Token>(token));
   }
+  ///@}
+  ///@{
   /// AUTH with any credential kind (password or OAuth token) and options.
   void authenticate(const sasl::credentials& c, const auth_options& o, std::error_code& ec);
   void authenticate(const sasl::credentials& c, const auth_options& o = {});
@@ -91,8 +102,10 @@ class client {
   auto async_authenticate(const sasl::credentials& c, const auth_options& o, Token&& token) {
     return conn_.async_run_owned(detail::make_auth_op(proto_, c, o), std::forward<Token>(token));
   }
+  ///@}
 
   // ---------------------------------------------------------------- send
+  ///@{
   /// Send one message: `message` is read in chunks (it must stay alive until the operation
   /// completes). The result lists every recipient with its reply, also on failure. A refused
   /// recipient does not stop the send when another was accepted (unless
@@ -115,6 +128,7 @@ class client {
   auto async_send(byte_source& message, const envelope& env, Token&& token) {
     return async_send(message, env, send_options{}, std::forward<Token>(token));
   }
+  ///@}
   /// The same with a source the operation owns (and destroys when it completes), so the
   /// caller keeps nothing alive. A null `message` completes with std::errc::invalid_argument.
   template <class Token>
@@ -125,6 +139,7 @@ class client {
   }
 
   // ---------------------------------------------------------------- small commands
+  ///@{
   /// NOOP (RFC 5321 §4.1.1.9): keeps the session alive, checks it works.
   void noop(std::error_code& ec);
   void noop();
@@ -132,6 +147,8 @@ class client {
   auto async_noop(Token&& token) {
     return conn_.async_run_owned(detail::make_noop_op(proto_), std::forward<Token>(token));
   }
+  ///@}
+  ///@{
   /// RSET (RFC 5321 §4.1.1.5): abort a transaction.
   void reset(std::error_code& ec);
   void reset();
@@ -139,6 +156,8 @@ class client {
   auto async_reset(Token&& token) {
     return conn_.async_run_owned(detail::make_reset_op(proto_), std::forward<Token>(token));
   }
+  ///@}
+  ///@{
   /// QUIT (RFC 5321 §4.1.1.10) and close. Never fails: a server that hung up is fine.
   void quit(std::error_code& ec);
   void quit();
@@ -146,6 +165,7 @@ class client {
   auto async_quit(Token&& token) {
     return conn_.async_run_owned(detail::make_quit_op(proto_), std::forward<Token>(token));
   }
+  ///@}
 
   // ---------------------------------------------------------------- state
   /// The server's last reply (also after errors). Untrusted text.
@@ -154,14 +174,20 @@ class client {
   const smtp::capabilities& capabilities() const noexcept { return proto_.capabilities(); }
   /// True when the session can take another command (connected, no fatal error).
   bool usable() const { return proto_.usable() && conn_.is_open(); }
+  /// Where the session is (protocol.hpp: disconnected, greeting, ready, failed).
   session_state state() const noexcept { return proto_.state(); }
+  /// True after a successful AUTH (RFC 4954 §4: 235) in this session.
   bool authenticated() const noexcept { return proto_.authenticated(); }
+  /// The TLS details of the connection (version, cipher, peer certificate), if TLS is active.
   const net::tls_info& tls() const { return conn_.tls(); }
   /// Cancel the running async operation (it completes with net::errc::cancelled and the
   /// session is then unusable: the server's state is unknown).
   void cancel() { conn_.cancel(); }
+  /// The options given to the constructor, with `net` as the last connect() set it.
   const client_options& options() const noexcept { return opts_; }
+  /// The underlying connection (TLS details, trace, deadlines).
   net::connection& connection() noexcept { return conn_; }
+  /// The executor the I/O runs on (the own io_context's, or the one given).
   asio::any_io_executor get_executor() const { return conn_.get_executor(); }
 
  private:
