@@ -26,7 +26,12 @@ if(NOT TARGET mailproto_usage)
     $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/generated>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   # Asio is compiled once, in src/net/asio.cpp; everyone who includes it must agree.
-  target_compile_definitions(mailproto_usage INTERFACE ASIO_SEPARATE_COMPILATION ASIO_NO_DEPRECATED)
+  # ASIO_DISABLE_STD_ALIGNED_ALLOC: Asio 1.22 picks std::aligned_alloc or operator new by
+  # whether <cstdlib> was seen before its config (include order), so two translation units
+  # can pair aligned_alloc with operator delete (ASan alloc-dealloc-mismatch, Valgrind
+  # "Mismatched free"); one choice for every unit.
+  target_compile_definitions(mailproto_usage INTERFACE ASIO_SEPARATE_COMPILATION ASIO_NO_DEPRECATED
+                                                       ASIO_DISABLE_STD_ALIGNED_ALLOC)
   target_link_libraries(mailproto_usage INTERFACE OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
 endif()
 

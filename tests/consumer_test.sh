@@ -88,7 +88,7 @@ hdr_fail="$work/header-failures.txt"
 # shellcheck disable=SC2016  # $1..$4 are expanded by the inner sh
 (cd "$prefix/include" && find mailproto -name '*.hpp' | sort) |
   xargs -P "$jobs" -I{} sh -c 'printf "#include <%s>\n" "$1" |
-    "$2" -std=c++20 -fsyntax-only -DASIO_SEPARATE_COMPILATION -DASIO_NO_DEPRECATED \
+    "$2" -std=c++20 -fsyntax-only -DASIO_SEPARATE_COMPILATION -DASIO_NO_DEPRECATED -DASIO_DISABLE_STD_ALIGNED_ALLOC \
       -I"$3" -x c++ - 2>"$4.$$" || { echo "$1" >>"$4"; cat "$4.$$" >&2; }; rm -f "$4.$$"' \
     sh {} "${CXX:-c++}" "$prefix/include" "$hdr_fail"
 n_headers=$(cd "$prefix/include" && find mailproto -name '*.hpp' | wc -l)

@@ -630,6 +630,7 @@ TEST_CASE("imap async: callback, use_future and use_awaitable", "[imap][async]")
     INFO(peer.report());
     CHECK(peer.finished());
   }
+#if defined(ASIO_HAS_CO_AWAIT)  // Asio 1.22 sees no coroutines with clang + libstdc++
   SECTION("use_awaitable") {
     testing::player peer(t);
     asio::io_context io;
@@ -651,6 +652,7 @@ TEST_CASE("imap async: callback, use_future and use_awaitable", "[imap][async]")
     INFO(peer.report());
     CHECK(peer.finished());
   }
+#endif
 }
 
 TEST_CASE("imap: operations need the right state", "[imap][transcript]") {
