@@ -8,6 +8,7 @@
 #include <mailproto/pop3/client.hpp>
 #include <mailproto/pop3/errc.hpp>
 #include <mailproto/testing/player.hpp>
+#include "support/session_cuts.hpp"
 
 #include <asio/io_context.hpp>
 #include <catch2/catch.hpp>
@@ -18,6 +19,7 @@
 #include <memory>
 
 using namespace mailproto;
+using namespace mailproto::test_support;
 using namespace std::chrono_literals;
 
 namespace {
@@ -149,75 +151,7 @@ void play(const std::string& text, const std::function<void(session&, testing::p
   }
 }
 
-// ------------------------------------------------------------------ session generator
-struct item {
-  bool server = false;
-  std::string bytes;
-  std::string line;
-};
-
-std::vector<item> load_items(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  std::vector<item> out;
-  std::string l;
-  while (std::getline(in, l)) {
-    if (!l.empty() && l.back() == '\r') l.pop_back();
-    if (l.empty() || l[0] == '#' || l.rfind("@error", 0) == 0 || l == "@eof") continue;
-    if (l.rfind("S:", 0) == 0) {
-      std::string_view text(l);
-      text.remove_prefix(2);
-      if (!text.empty() && text[0] == ' ') text.remove_prefix(1);
-      bool crlf = true;
-      std::string b = testing::unescape(text, crlf);
-      if (crlf) b += "\r\n";
-      out.push_back({true, std::move(b), {}});
-    } else {
-      out.push_back({false, {}, l});
-    }
-  }
-  return out;
-}
-
-std::size_t server_bytes(const std::vector<item>& items) {
-  std::size_t n = 0;
-  for (const auto& i : items) n += i.server ? i.bytes.size() : 0;
-  return n;
-}
-
-std::string cut_at(const std::vector<item>& items, std::size_t k, const std::string& ending) {
-  std::string t;
-  std::size_t sent = 0;
-  for (const auto& i : items) {
-    if (!i.server) {
-      t += i.line + "\n";
-      continue;
-    }
-    if (sent >= k) break;
-    const std::size_t n = std::min(i.bytes.size(), k - sent);
-    t += "S: " + testing::escape(i.bytes.substr(0, n)) + "\\\n";
-    sent += n;
-    if (n < i.bytes.size()) break;
-  }
-  return t + ending + "\n";
-}
-
-std::vector<std::size_t> burst_starts(const std::vector<item>& items) {
-  std::vector<std::size_t> out;
-  std::size_t sent = 0;
-  bool in_burst = false;
-  for (const auto& i : items) {
-    if (i.server) {
-      if (!in_burst) out.push_back(sent);
-      in_burst = true;
-      sent += i.bytes.size();
-    } else {
-      in_burst = false;
-    }
-  }
-  return out;
-}
-
+// ------------------------------------------------------------------ sinks
 // A sink that records whether finish() was called.
 struct recording_sink final : byte_sink {
   std::string data;

@@ -5,6 +5,7 @@
 // (tests/transcripts/smtp/submission-starttls-plain.txt) cut by the server at every byte
 // (@eof) and stalled at every step (@stall).
 #include "harness.hpp"
+#include "support/session_cuts.hpp"
 
 #include <mailproto/smtp/errc.hpp>
 #include <mailproto/testing/transcript.hpp>
@@ -15,6 +16,7 @@
 
 using namespace smtp_test;
 using namespace mailproto;
+using namespace mailproto::test_support;
 using namespace std::chrono_literals;
 namespace smtp = mailproto::smtp;
 
@@ -29,91 +31,8 @@ smtp::envelope to_bob() {
   return e;
 }
 
-// ------------------------------------------------------------------ session generator
-// A transcript file as items: server bytes (one S: line with its CRLF) or any other line
-// (C:, @tls) kept as written.
-struct item {
-  bool server = false;
-  std::string bytes;  // server: the bytes sent
-  std::string line;   // otherwise: the transcript line
-};
-
-std::vector<item> load_items(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  std::vector<item> out;
-  std::string l;
-  while (std::getline(in, l)) {
-    if (!l.empty() && l.back() == '\r') l.pop_back();
-    if (l.empty() || l[0] == '#' || l.rfind("@error", 0) == 0 || l == "@eof") continue;
-    if (l.rfind("S:", 0) == 0) {
-      std::string_view text(l);
-      text.remove_prefix(2);
-      if (!text.empty() && text[0] == ' ') text.remove_prefix(1);
-      bool crlf = true;
-      std::string b = testing::unescape(text, crlf);
-      if (crlf) b += "\r\n";
-      out.push_back({true, std::move(b), {}});
-    } else {
-      out.push_back({false, {}, l});
-    }
-  }
-  return out;
-}
-
-std::size_t server_bytes(const std::vector<item>& items) {
-  std::size_t n = 0;
-  for (const auto& i : items) n += i.server ? i.bytes.size() : 0;
-  return n;
-}
-
-// The session as the server cuts it after `k` of its bytes: everything before, the client
-// lines that follow a complete burst, then `ending` ("@eof" or "@stall").
-std::string cut_at(const std::vector<item>& items, std::size_t k, const std::string& ending) {
-  std::string t;
-  std::size_t sent = 0;
-  for (const auto& i : items) {
-    if (!i.server) {
-      t += i.line + "\n";
-      continue;
-    }
-    if (sent >= k) break;
-    const std::size_t n = std::min(i.bytes.size(), k - sent);
-    t += "S: " + testing::escape(i.bytes.substr(0, n)) + "\\\n";
-    sent += n;
-    if (n < i.bytes.size()) break;
-  }
-  return t + ending + "\n";
-}
-
-// Offsets (in server bytes) where each burst starts: a stall there waits for a reply.
-std::vector<std::size_t> burst_starts(const std::vector<item>& items) {
-  std::vector<std::size_t> out;
-  std::size_t sent = 0;
-  bool in_burst = false;
-  for (const auto& i : items) {
-    if (i.server) {
-      if (!in_burst) out.push_back(sent);
-      in_burst = true;
-      sent += i.bytes.size();
-    } else {
-      in_burst = false;
-    }
-  }
-  return out;
-}
-
-// Offset just after the first S: line containing `needle`.
-std::size_t end_of_line_with(const std::vector<item>& items, const std::string& needle) {
-  std::size_t sent = 0;
-  for (const auto& i : items) {
-    if (!i.server) continue;
-    sent += i.bytes.size();
-    if (i.bytes.find(needle) != std::string::npos) return sent;
-  }
-  FAIL("no server line with " << needle);
-  return 0;
-}
+// The session generator (load_items, cut_at, burst_starts, ...) is shared by the three
+// protocols: tests/support/session_cuts.hpp.
 
 std::unique_ptr<api> make_api(int mode, smtp::client_options o = test_options()) {
   if (mode == 0) return std::make_unique<sync_api>(std::move(o));
