@@ -312,22 +312,13 @@ int run_send(cli::context& ctx) {
   }
   smtp::send_result r;
   if (composed) {
-    // As smtp::send_message does: the builder's 8-bit/UTF-8 choices follow what this server
-    // supports (RFC 6152 8BITMIME, RFC 6531 SMTPUTF8); here the source is ours to wrap.
-    const auto& caps = c.capabilities();
-    auto non_ascii = [](const std::string& x) {
-      for (unsigned char ch : x)
-        if (ch >= 0x80) return true;
-      return false;
-    };
-    bool utf8 = non_ascii(env.from);
-    for (const auto& rc : env.recipients) utf8 = utf8 || non_ascii(rc.address);
-    b.options().smtputf8 = utf8 && caps.smtputf8;
-    env.smtputf8 = b.options().smtputf8;
-    b.options().eight_bit = caps.eight_bit_mime;
-    if (caps.eight_bit_mime) env.body = smtp::body_type::eight_bit;
-    src = b.source(ec);
-    if (ec) return cli::fail(2, "send: " + b.error_message());
+    // As smtp::send_message does (the builder's 8-bit/UTF-8 choices follow the server's
+    // extensions), for the envelope given here; the source is ours to wrap.
+    auto pm = smtp::detail::prepare_message(c, b, env);
+    ec = pm.ec;
+    env = std::move(pm.env);
+    src = std::move(pm.source);
+    if (ec) return cli::fail(2, "send: " + pm.error_text);
   }
   {
     cli::progress_meter meter("send", src->size(), cli::progress_enabled(ctx.opts.json));

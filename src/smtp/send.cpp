@@ -19,9 +19,13 @@ envelope envelope_of(const mime::message_builder& msg) {
 
 namespace detail {
 prepared_message prepare_message(const client& c, const mime::message_builder& msg) {
+  return prepare_message(c, msg, envelope_of(msg));
+}
+
+prepared_message prepare_message(const client& c, const mime::message_builder& msg, envelope env) {
   prepared_message pm;
   mime::message_builder b = msg;
-  pm.env = envelope_of(b);
+  pm.env = std::move(env);
   const auto& caps = c.capabilities();
   bool utf8 = has_non_ascii(pm.env.from);
   for (const auto& r : pm.env.recipients) utf8 |= has_non_ascii(r.address);
@@ -33,6 +37,7 @@ prepared_message prepare_message(const client& c, const mime::message_builder& m
   b.options().eight_bit = caps.eight_bit_mime;
   if (caps.eight_bit_mime) pm.env.body = body_type::eight_bit;
   pm.source = b.source(pm.ec);  // owns what it needs: the copy `b` may go
+  if (pm.ec) pm.error_text = b.error_message();
   return pm;
 }
 }  // namespace detail

@@ -46,8 +46,12 @@ struct prepared_message {
   std::unique_ptr<byte_source> source;
   envelope env;
   std::error_code ec;
+  std::string error_text;  ///< the builder's error_message() for `ec`
 };
 prepared_message prepare_message(const client& c, const mime::message_builder& msg);
+/// The same for an envelope the caller chose (e.g. the CLI's --envelope-from / --rcpt):
+/// SMTPUTF8 is asked for when one of ITS addresses is not ASCII.
+prepared_message prepare_message(const client& c, const mime::message_builder& msg, envelope env);
 }  // namespace detail
 
 /// send_message, asynchronously. Completion signature: void(std::error_code, send_result).
