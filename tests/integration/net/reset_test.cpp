@@ -6,6 +6,7 @@
 // times (scripts/test leaves these out of its valgrind run).
 #include <mailproto/net/errc.hpp>
 #include <mailproto/net/probe.hpp>
+#include "support/loopback_peer.hpp"
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
@@ -26,32 +27,7 @@ using net::tls_mode;
 
 namespace {
 
-// Accepts one connection on 127.0.0.1 and runs `script` on it in its own thread.
-class reset_peer {
- public:
-  explicit reset_peer(std::function<void(asio::ip::tcp::socket&)> script)
-      : acceptor_(ctx_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
-    port_ = acceptor_.local_endpoint().port();
-    thread_ = std::thread([this, script = std::move(script)] {
-      std::error_code ec;
-      asio::ip::tcp::socket sock(ctx_);
-      acceptor_.accept(sock, ec);
-      if (!ec) script(sock);
-    });
-  }
-  ~reset_peer() {
-    std::error_code ec;
-    acceptor_.close(ec);
-    thread_.join();
-  }
-  std::uint16_t port() const { return port_; }
-
- private:
-  asio::io_context ctx_;
-  asio::ip::tcp::acceptor acceptor_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-};
+using reset_peer = test_support::loopback_peer;
 
 // Reads at least `n` bytes of what the client sends (its ClientHello).
 void take(asio::ip::tcp::socket& s, std::size_t n) {

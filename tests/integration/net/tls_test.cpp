@@ -1,6 +1,7 @@
 // Integration: the transport against the sandbox's real servers (Postfix, Dovecot) on
 // 127.0.0.1, and against tiny hostile peers in this process. Verification stays on.
 #include <mailproto/net/probe.hpp>
+#include "support/loopback_peer.hpp"
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
@@ -163,32 +164,7 @@ TEST_CASE("implicit TLS against a STARTTLS port fails as a handshake error",
 
 namespace {
 
-// A loopback peer run on its own thread: accepts one connection and plays `script`.
-class tiny_peer {
- public:
-  explicit tiny_peer(std::function<void(asio::ip::tcp::socket&)> script)
-      : acceptor_(ctx_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
-    port_ = acceptor_.local_endpoint().port();
-    thread_ = std::thread([this, script = std::move(script)] {
-      std::error_code ec;
-      asio::ip::tcp::socket sock(ctx_);
-      acceptor_.accept(sock, ec);
-      if (!ec) script(sock);
-    });
-  }
-  ~tiny_peer() {
-    std::error_code ec;
-    acceptor_.close(ec);
-    thread_.join();
-  }
-  std::uint16_t port() const { return port_; }
-
- private:
-  asio::io_context ctx_;
-  asio::ip::tcp::acceptor acceptor_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-};
+using tiny_peer = test_support::loopback_peer;
 
 }  // namespace
 
