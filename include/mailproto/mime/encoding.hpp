@@ -106,6 +106,9 @@ class qp_decoder {
   bool finish(std::string& out, std::error_code& ec);
 
  private:
+  /// One byte through the decoder's state machine (the slow path of update()).
+  bool step(char c, std::string& out, std::error_code& ec);
+
   bool strict_;
   std::string pending_;  // an incomplete "=", "=X", or trailing whitespace run
 };
