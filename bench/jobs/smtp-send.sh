@@ -2,18 +2,39 @@
 # smtp-send: client CPU per message for COUNT (1000) small messages (about 1 kB) over one
 # plain SMTP connection to a local sink on 127.0.0.1: mailproto (bench_smtp_send) against
 # Python's smtplib and curl, side by side, interleaved, ROUNDS rounds; the median is printed.
-# All three: the same sink, the same message, plain TCP (no TLS for anyone), one connection.
+# All of them: the same sink, the same message, plain TCP (no TLS for anyone), one connection.
 # Measured: user+system CPU of the client process (getrusage), startup excluded for all:
 #   mailproto, smtplib: from after the connect (greeting + EHLO) to after QUIT, / COUNT;
 #   curl: one process sends every message over one reused connection (--next); its CPU
 #     minus that of the same command with one message (startup, connect, EHLO, QUIT), over
 #     COUNT - 1 messages.
-# Sink: aiosmtpd (Debian python3-aiosmtpd) discarding the data, else a tiny asyncio sink.
+# Sink: aiosmtpd (Debian python3-aiosmtpd) discarding the data, else a tiny asyncio sink,
+# each on a free loopback port chosen at run time (so parallel runs do not collide).
 # The sink advertises PIPELINING (RFC 2920) as every production MTA does (Postfix, Exim,
-# Sendmail, Exchange; aiosmtpd alone does not, so its EHLO hook adds it): a client that
-# pipelines (mailproto) needs fewer round trips per message than one that does not
-# (smtplib, curl); that is part of what is compared. For reference the job also prints
-# mailproto against the same sink without PIPELINING (tool "mailproto-no-pipelining").
+# Sendmail, Exchange; aiosmtpd alone does not, so its EHLO hook adds it), and, like them,
+# sends the replies to a pipelined group together (RFC 2920 §3.2; see start_sink): a client
+# that pipelines (mailproto) needs fewer round trips and fewer wake-ups per message than one
+# that does not (smtplib, curl); that is part of what is compared. smtplib and curl send one
+# command at a time, so for them every reply still goes out at once, exactly as from plain
+# aiosmtpd.
+# The lines (all in the same run, interleaved):
+#   mailproto              the COUNT messages in one client::send_batch call: how a user of
+#                          the library sends many messages (docs/smtp.md, "Several
+#                          messages"). With PIPELINING the end of each message's data goes in
+#                          the same write as the next message's MAIL/RCPT/DATA (RFC 2920
+#                          §3.1): one write, one round trip and (grouped replies) one wake-up
+#                          per message.
+#   python-smtplib, curl   the anchors, one sendmail()/one --next transfer per message; they
+#                          do not pipeline: four round trips per message (MAIL, RCPT, DATA,
+#                          data).
+#   mailproto-one-by-one   COUNT calls of client::send (one message each: MAIL/RCPT/DATA in
+#                          one write, then the data; two round trips per message).
+#   mailproto-no-pipelining  send_batch against a sink without PIPELINING: nothing can be
+#                          grouped, four round trips per message as for the anchors.
+#   mailproto-ungrouped-replies  send_batch against plain aiosmtpd with PIPELINING, which
+#                          writes each reply in its own segment (what this job measured
+#                          before): still one write per message, but the client is woken
+#                          for each of the four replies of a round trip.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/lib.sh"
@@ -35,17 +56,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_sink PIPELINING(1|0): start a sink on a free loopback port, chosen now; it must then
-# be ours (checked by its banner and PID below), never another program that listens there.
-# Sets PORT and sink.
+# start_sink PIPELINING(1|0) [GROUPED(1|0), default 1]: start a sink on a free loopback port,
+# chosen now; it must then be ours (checked by its banner and PID below), never another
+# program that listens there. Sets PORT and sink.
+# GROUPED=1: the sink sends the replies to a pipelined group together, as RFC 2920 §3.2 asks
+# of a PIPELINING server ((2) "SHOULD elect to store responses to grouped RSET, MAIL FROM,
+# ... RCPT TO commands in an internal buffer so they can sent as a unit"; (7) "MUST send all
+# pending responses immediately whenever the local TCP input buffer is emptied") and as
+# Postfix does: replies are held while another complete command is already buffered, and
+# sent as soon as the input holds none. A client that sends one command at a time (smtplib,
+# curl) sees no difference: its input is always empty after a command, so each reply goes
+# out at once. Plain aiosmtpd (GROUPED=0) writes every reply in its own segment, so a
+# pipelining client is woken once per reply.
 start_sink() {
-  local pipelining=$1 pid
+  local pipelining=$1 grouped=${2:-1} pid
   PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   if "$SYSPY" -c 'import aiosmtpd' 2>/dev/null; then
-    "$SYSPY" - "$PORT" "$pipelining" <<'PY' &
+    "$SYSPY" - "$PORT" "$pipelining" "$grouped" <<'PY' &
 import asyncio, sys
 from aiosmtpd.smtp import SMTP
-port, pipelining = int(sys.argv[1]), sys.argv[2] == "1"
+port, pipelining, grouped = int(sys.argv[1]), sys.argv[2] == "1", sys.argv[3] == "1"
 class Sink:
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname  # the hook's duty (aiosmtpd docs)
@@ -54,34 +84,71 @@ class Sink:
         return responses
     async def handle_DATA(self, server, session, envelope):
         return "250 OK"
+class GroupingSMTP(SMTP):
+    # RFC 2920 §3.2 (2), (7): hold replies while a complete command is buffered; send them
+    # all when the input is empty (before waiting for more) and before closing.
+    def connection_made(self, transport):
+        super().connection_made(transport)
+        if not grouped:
+            return
+        reader, writer, pending = self._reader, self._writer, []
+        def flush():
+            if pending:
+                data = b"".join(pending)
+                pending.clear()
+                transport.write(data)
+        def write(data):
+            pending.append(bytes(data))
+        read_until, read_line, close = reader.readuntil, reader.readline, transport.close
+        async def readuntil(separator=b"\n"):
+            if separator not in reader._buffer:
+                flush()
+            return await read_until(separator)
+        async def readline():
+            if b"\n" not in reader._buffer:
+                flush()
+            return await read_line()
+        def close_flushed():
+            flush()
+            close()
+        writer.write, reader.readuntil, reader.readline = write, readuntil, readline
+        transport.close = close_flushed
 loop = asyncio.new_event_loop()
 server = loop.run_until_complete(loop.create_server(
-    lambda: SMTP(Sink(), hostname="sink.example.test"), "127.0.0.1", port))
+    lambda: GroupingSMTP(Sink(), hostname="sink.example.test"), "127.0.0.1", port))
 loop.run_forever()
 PY
     pid=$!
     sink=aiosmtpd
     banner="Python SMTP"
   else
-    # A minimal RFC 5321 sink: EHLO/MAIL/RCPT/DATA/RSET/NOOP/QUIT, discards the data.
-    python3 - "$PORT" "$pipelining" <<'PY' &
+    # A minimal RFC 5321 sink: EHLO/MAIL/RCPT/DATA/RSET/NOOP/QUIT, discards the data;
+    # replies grouped as above when GROUPED=1.
+    python3 - "$PORT" "$pipelining" "$grouped" <<'PY' &
 import asyncio, sys
+grouped = sys.argv[3] == "1"
 async def handle(r, w):
-    w.write(b"220 sink ESMTP\r\n"); await w.drain()
+    pending = []
+    async def reply(data, flush=False):
+        pending.append(data)
+        if flush or not grouped or b"\n" not in r._buffer:
+            w.write(b"".join(pending))
+            pending.clear()
+            await w.drain()
+    await reply(b"220 sink ESMTP\r\n", True)
     while True:
         line = await r.readline()
         if not line: break
         cmd = line[:4].upper()
         if cmd == b"EHLO":
-            w.write(b"250-sink\r\n250-8BITMIME\r\n" +
-                    (b"250 PIPELINING\r\n" if sys.argv[2] == "1" else b"250 HELP\r\n"))
+            await reply(b"250-sink\r\n250-8BITMIME\r\n" +
+                        (b"250 PIPELINING\r\n" if sys.argv[2] == "1" else b"250 HELP\r\n"), True)
         elif cmd == b"DATA":
-            w.write(b"354 go\r\n"); await w.drain()
+            await reply(b"354 go\r\n", True)
             while (await r.readline()) not in (b".\r\n", b""): pass
-            w.write(b"250 ok\r\n")
-        elif cmd == b"QUIT": w.write(b"221 bye\r\n"); await w.drain(); break
-        else: w.write(b"250 ok\r\n")
-        await w.drain()
+            await reply(b"250 ok\r\n")
+        elif cmd == b"QUIT": await reply(b"221 bye\r\n", True); break
+        else: await reply(b"250 ok\r\n")
     w.close()
 async def main():
     s = await asyncio.start_server(handle, "127.0.0.1", int(sys.argv[1]))
@@ -117,6 +184,8 @@ PY
 }
 start_sink 0
 PORT_PLAIN=$PORT
+start_sink 1 0
+PORT_UNGROUPED=$PORT
 start_sink 1
 
 # The same ~1 kB message for every tool.
@@ -167,14 +236,17 @@ print(f"RESULT smtp-send curl {max(many - one, 0) / (count - 1):.1f} us/msg")
 PY
 }
 
-declare -a mpv mnv pyv cuv
+declare -a mpv mov mnv muv pyv cuv
 for round in $(seq "$ROUNDS"); do
   mpv+=("$("$mp" 127.0.0.1 "$PORT" "$COUNT" | awk '/^RESULT/ {print $4}')")
   pyv+=("$(py_send | awk '/^RESULT/ {print $4}')")
   cuv+=("$(curl_send | awk '/^RESULT/ {print $4}')")
+  mov+=("$("$mp" 127.0.0.1 "$PORT" "$COUNT" 1000 --one-by-one | awk '/^RESULT/ {print $4}')")
   mnv+=("$("$mp" 127.0.0.1 "$PORT_PLAIN" "$COUNT" | awk '/^RESULT/ {print $4}')")
+  muv+=("$("$mp" 127.0.0.1 "$PORT_UNGROUPED" "$COUNT" | awk '/^RESULT/ {print $4}')")
   echo "round $round: mailproto ${mpv[-1]} smtplib ${pyv[-1]} curl ${cuv[-1]} us/msg;" \
-    "mailproto without PIPELINING ${mnv[-1]} us/msg ($sink)" >&2
+    "mailproto one by one ${mov[-1]}, without PIPELINING ${mnv[-1]}," \
+    "replies not grouped ${muv[-1]} us/msg ($sink)" >&2
 done
 m=$(bench_median "${mpv[@]}")
 py=$(bench_median "${pyv[@]}")
@@ -182,5 +254,7 @@ cu=$(bench_median "${cuv[@]}")
 echo "RESULT smtp-send mailproto $m us/msg"
 echo "RESULT smtp-send python-smtplib $py us/msg"
 echo "RESULT smtp-send curl $cu us/msg"
+echo "RESULT smtp-send mailproto-one-by-one $(bench_median "${mov[@]}") us/msg"
 echo "RESULT smtp-send mailproto-no-pipelining $(bench_median "${mnv[@]}") us/msg"
+echo "RESULT smtp-send mailproto-ungrouped-replies $(bench_median "${muv[@]}") us/msg"
 awk -v m="$m" -v p="$py" -v c="$cu" 'BEGIN { if (m > 0) printf "ratio: smtplib %.1fx, curl %.1fx the CPU per message of mailproto (target >= 5x both)\n", p / m, c / m }'

@@ -60,6 +60,24 @@ send_result client::send(byte_source& message, const envelope& env, const send_o
   return r;
 }
 
+batch_error::batch_error(std::error_code ec, server_reply reply, std::vector<batch_result> results)
+    : mailproto::error(ec, std::move(reply)), results_(std::move(results)) {}
+
+std::vector<batch_result> client::send_batch(std::span<const batch_message> messages,
+                                             const send_options& opts, std::error_code& ec) {
+  return run(conn_,
+             *detail::make_batch_op(
+                 proto_, std::vector<batch_message>(messages.begin(), messages.end()), opts),
+             ec);
+}
+std::vector<batch_result> client::send_batch(std::span<const batch_message> messages,
+                                             const send_options& opts) {
+  std::error_code ec;
+  auto r = send_batch(messages, opts, ec);
+  if (ec) throw batch_error(ec, last_reply(), std::move(r));
+  return r;
+}
+
 void client::noop(std::error_code& ec) {
   run(conn_, *detail::make_noop_op(proto_), ec);
 }

@@ -57,6 +57,14 @@ class send_op final : public op_base<send_result> {
         precheck_(precheck) {}
   send_result take_result() override { return std::move(result_); }
 
+  /// True right after the op returned the write that ends its data ("." or BDAT LAST, not
+  /// pipelined with chunk replies outstanding): from then on it only reads its final reply
+  /// and finishes; it never writes again. The batch may add the next message's first group
+  /// to that write (RFC 2920 §3.1).
+  bool only_final_reply_left() const noexcept {
+    return (step_ == st::stream && data_done_) || (step_ == st::bdat && last_chunk_);
+  }
+
  private:
   enum class st {
     start,
@@ -509,7 +517,157 @@ class send_op final : public op_base<send_result> {
   std::error_code precheck_;
 };
 
+// The batch operation: one send_op per message, run in order on the same session.
+//
+// With PIPELINING (RFC 2920 §3.1: "The actual transfer of message content is explicitly
+// allowed to be the first 'command' in a group") the write that ends one message's data
+// also carries the next message's first group (MAIL FROM, RCPT TO..., DATA, or with
+// CHUNKING its first BDAT chunks):
+//
+//   C: MAIL FROM / RCPT TO / DATA          S: 250 / 250 / 354
+//   C: body 1, ".", MAIL / RCPT / DATA      S: 250 (message 1 queued) / 250 / 250 / 354
+//   C: body 2, ".", MAIL / RCPT / DATA      ...
+//
+// so a small message costs one round trip and one write. The replies come in the order of
+// the commands; both ops take theirs from the one reply parser of the session, the older op
+// first (it runs until it is done before the newer one is resumed), so no reply can go to
+// the wrong message. Only a message that has nothing left but its final reply is merged
+// with the next (send_op::only_final_reply_left): a message that may still have to write
+// (RSET after a refused pipelined BDAT chunk, the lone "." after an unexpected 354) ends
+// before the next one starts, and the next one then begins with its own write.
+//
+// Per message ("nothing lost", RFC 5321 §4.1.1.4, §6.1): a message is sent when its final
+// 2xx arrived, whatever happens later; a refusal (MAIL, every RCPT, the data) fails that
+// message only; the session stays ready and the next transaction starts cleanly (send_op
+// sends RSET when the server still holds a transaction; after "." the transaction is over
+// whatever the reply). A fatal error (I/O, timeout, 421, protocol violation) fails the
+// message in progress and, when its group was already on the wire, the next one with the
+// same error (neither got its final reply); every later message fails at once with
+// net::errc::connection_unusable, without I/O.
+class batch_op final : public net::result_operation<std::vector<batch_result>> {
+ public:
+  batch_op(protocol& p, std::vector<batch_message> msgs, send_options opts)
+      : p_(p),
+        msgs_(std::move(msgs)),
+        opts_(std::move(opts)),
+        // Until a message finishes it counts as not sent (an operation that never ran, e.g.
+        // operation_in_progress, leaves every message so).
+        results_(msgs_.size(), batch_result{make_error_code(net::errc::connection_unusable), {}}) {}
+  std::vector<batch_result> take_result() override { return std::move(results_); }
+
+  net::action resume(const net::io_result& r) override {
+    if (!cur_) return next_message();  // first call
+    return drive(cur_->resume(r));
+  }
+
+ private:
+  std::unique_ptr<send_op> make(std::size_t i) {
+    auto& m = msgs_[i];
+    if (!m.source)
+      return std::make_unique<send_op>(p_, nullptr, std::move(m.env), opts_,
+                                       std::make_error_code(std::errc::invalid_argument));
+    return std::make_unique<send_op>(p_, *m.source, std::move(m.env), opts_);
+  }
+
+  // The current op finished with `ec`: keep its result.
+  void finish_current(std::error_code ec) {
+    results_[cur_i_] = batch_result{ec, cur_->take_result()};
+    if (ec && !p_.usable() && !batch_ec_) batch_ec_ = ec;
+    cur_.reset();
+  }
+
+  // Start the next message not yet started; messages that end at once (a check failed,
+  // the session is unusable) are recorded and skipped.
+  net::action next_message() {
+    while (started_ < msgs_.size()) {
+      cur_i_ = started_++;
+      cur_ = make(cur_i_);
+      net::action a = cur_->resume({});
+      if (a.kind != net::action::type::done) return drive(std::move(a));
+      finish_current(a.ec);
+    }
+    return net::action::done(batch_ec_);
+  }
+
+  // Hand the current op's action to the driver, merging writes and switching ops.
+  net::action drive(net::action a) {
+    for (;;) {
+      if (a.kind == net::action::type::done) {
+        const std::error_code ec = a.ec;
+        finish_current(ec);
+        if (!next_) return next_message();
+        cur_ = std::move(next_);
+        cur_i_ = next_i_;
+        if (!p_.usable()) {
+          // The session ended before this message's replies came: not sent (its group may
+          // have reached the server, but it never answered the data).
+          finish_current(ec ? ec : make_error_code(net::errc::connection_unusable));
+          return next_message();
+        }
+        if (pending_) {
+          a = std::move(*pending_);
+          pending_.reset();
+          continue;
+        }
+        a = cur_->resume({});  // its first write went out with the previous message's end
+        continue;
+      }
+      if (a.kind == net::action::type::write && !next_ && cur_->only_final_reply_left() &&
+          p_.capabilities().pipelining && p_.usable())
+        return merge(std::move(a));
+      return a;
+    }
+  }
+
+  // `a` ends the current message's data: start the next message and send its first write
+  // with it (RFC 2920 §3.1).
+  net::action merge(net::action a) {
+    while (started_ < msgs_.size()) {
+      next_i_ = started_++;
+      next_ = make(next_i_);
+      net::action b = next_->resume({});
+      if (b.kind == net::action::type::done) {
+        // Refused before sending anything (a check failed): record it, try the one after.
+        results_[next_i_] = batch_result{b.ec, next_->take_result()};
+        next_.reset();
+        continue;
+      }
+      if (b.kind != net::action::type::write) {
+        pending_ = std::move(b);  // not a send_op's first step; run it after the current op
+        return a;
+      }
+      merged_.assign(a.bytes.data(), a.bytes.size());
+      merged_.append(b.bytes.data(), b.bytes.size());
+      for (auto s : b.secrets) {
+        s.offset += a.bytes.size();
+        a.secrets.push_back(s);
+      }
+      a.bytes = merged_;
+      return a;
+    }
+    return a;
+  }
+
+  protocol& p_;
+  std::vector<batch_message> msgs_;
+  send_options opts_;
+  std::vector<batch_result> results_;
+  std::unique_ptr<send_op> cur_;  // the message whose replies are read now
+  std::size_t cur_i_ = 0;
+  std::unique_ptr<send_op> next_;  // the next message, its first write already sent
+  std::size_t next_i_ = 0;
+  std::optional<net::action> pending_;  // next_'s first action, when not a write
+  std::size_t started_ = 0;             // messages started so far
+  std::string merged_;                  // the merged write (valid until the next resume)
+  std::error_code batch_ec_;            // the error that ended the session, if any
+};
+
 }  // namespace
+
+std::unique_ptr<net::result_operation<std::vector<batch_result>>> make_batch_op(
+    protocol& p, std::vector<batch_message> messages, send_options opts) {
+  return std::make_unique<batch_op>(p, std::move(messages), std::move(opts));
+}
 
 std::unique_ptr<net::result_operation<send_result>> make_send_op(protocol& p, byte_source& body,
                                                                  envelope env, send_options opts) {

@@ -31,14 +31,30 @@
 
 #include <asio/any_io_executor.hpp>
 
+#include <span>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace mailproto::smtp {
 
 namespace detail {
 struct client_access;
 }
+
+/// What client::send_batch throws when the batch ended early (the session failed): the
+/// error, the server's last reply, and every message's result, so that the caller still
+/// knows which messages the server took (result.delivered) and which to send again.
+class batch_error : public mailproto::error {
+ public:
+  /// `ec` and `reply` as for mailproto::error; `results` one per message of the batch.
+  batch_error(std::error_code ec, server_reply reply, std::vector<batch_result> results);
+  /// One result per message, in the order given; delivered ones are the server's now.
+  const std::vector<batch_result>& results() const noexcept { return results_; }
+
+ private:
+  std::vector<batch_result> results_;
+};
 
 /// Everything a client needs. Plain aggregate:
 /// smtp::client_options{.net = {.host = "127.0.0.1", .port = 587}, .session = {...}}.
@@ -137,6 +153,48 @@ class client {
     return conn_.async_run_owned(detail::make_send_op(proto_, std::move(message), env, opts),
                                  std::forward<Token>(token));
   }
+
+  // ---------------------------------------------------------------- several messages
+  ///@{
+  /// Send several messages over this session, one mail transaction each, in order: the way
+  /// to send many messages. Each message is sent exactly as send() would send it (same
+  /// validation, SIZE, DATA or BDAT, per-recipient results, `opts` for every message), but
+  /// with PIPELINING (RFC 2920 §3.1: "the actual transfer of message content is explicitly
+  /// allowed to be the first 'command' in a group") the end of one message's data goes in
+  /// the same write as the next message's MAIL FROM, RCPT TO... and DATA, so a small
+  /// message costs one round trip, not two. Every reply is still read and matched in order.
+  ///
+  /// Returns one batch_result per message, in order, also on failure. A refusal of one
+  /// message (MAIL or RCPT refused, 5xx after the data) fails only that message; the next
+  /// one starts cleanly (after RSET when the server still holds a transaction). A message
+  /// counts as sent only once its final reply (250 after "." or BDAT LAST) was received.
+  /// `ec` is set only when the batch ended early because the session failed (connection
+  /// lost, timeout, 421, protocol violation): the message in progress then has that error,
+  /// and the ones after it net::errc::connection_unusable (not sent). The throwing form
+  /// throws smtp::batch_error, which carries the results. Each source must stay alive until
+  /// the batch completes; the envelopes are copied.
+  std::vector<batch_result> send_batch(std::span<const batch_message> messages,
+                                       const send_options& opts, std::error_code& ec);
+  std::vector<batch_result> send_batch(std::span<const batch_message> messages,
+                                       std::error_code& ec) {
+    return send_batch(messages, send_options{}, ec);
+  }
+  std::vector<batch_result> send_batch(std::span<const batch_message> messages,
+                                       const send_options& opts = {});
+  /// Completion signature: void(std::error_code, std::vector<batch_result>).
+  template <class Token>
+  auto async_send_batch(std::span<const batch_message> messages, const send_options& opts,
+                        Token&& token) {
+    return conn_.async_run_owned(
+        detail::make_batch_op(proto_, std::vector<batch_message>(messages.begin(), messages.end()),
+                              opts),
+        std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_send_batch(std::span<const batch_message> messages, Token&& token) {
+    return async_send_batch(messages, send_options{}, std::forward<Token>(token));
+  }
+  ///@}
 
   // ---------------------------------------------------------------- small commands
   ///@{

@@ -5,12 +5,14 @@
 // appear in the envelope and never in the bytes sent.
 #pragma once
 
+#include <mailproto/io.hpp>
 #include <mailproto/server_reply.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace mailproto::smtp {
@@ -105,6 +107,25 @@ struct send_result {
   std::size_t accepted() const noexcept;
   /// Recipients refused.
   std::size_t rejected() const noexcept { return recipients.size() - accepted(); }
+};
+
+/// One message of a batch (client::send_batch): where its bytes come from, and where it goes.
+struct batch_message {
+  /// Read in chunks while the batch runs; must stay alive until the batch completes.
+  /// A null source fails this message with std::errc::invalid_argument (nothing sent).
+  byte_source* source = nullptr;
+  envelope env;  ///< MAIL FROM, RCPT TO and the parameters, as for client::send
+};
+
+/// What happened to one message of a batch.
+struct batch_result {
+  /// This message's outcome, as client::send would have reported it: empty when the server
+  /// took the message (result.delivered); a refusal (reply category, all_recipients_rejected,
+  /// ...) when the server refused it; the fatal error when the connection failed before its
+  /// final reply (then not sent); net::errc::connection_unusable when the batch never got to
+  /// it because an earlier message ended the session.
+  std::error_code error;
+  send_result result;  ///< recipients, replies, delivered: as client::send returns them
 };
 
 }  // namespace mailproto::smtp

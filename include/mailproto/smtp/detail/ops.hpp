@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <system_error>
+#include <vector>
 
 namespace mailproto::smtp::detail {
 
@@ -29,6 +30,11 @@ std::unique_ptr<net::result_operation<send_result>> make_send_op(protocol& p,
                                                                  std::unique_ptr<byte_source> body,
                                                                  envelope env, send_options opts,
                                                                  std::error_code precheck = {});
+/// Several messages over the session, one mail transaction each, in order; with PIPELINING
+/// the end of one message's data goes in the same write as the next message's MAIL, RCPT...
+/// (RFC 2920 §3.1). One batch_result per message. The sources must outlive the operation.
+std::unique_ptr<net::result_operation<std::vector<batch_result>>> make_batch_op(
+    protocol& p, std::vector<batch_message> messages, send_options opts);
 /// NOOP (RFC 5321 §4.1.1.9).
 std::unique_ptr<net::result_operation<void>> make_noop_op(protocol& p);
 /// RSET (RFC 5321 §4.1.1.5).

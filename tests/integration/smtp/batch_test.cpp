@@ -1,0 +1,126 @@
+// client::send_batch against the sandbox's Postfix (submission, STARTTLS, verified
+// certificate): three messages in one batch arrive in bob's INBOX, read back over IMAPS with
+// Python's imaplib (tests/integration/smtp/imap_fetch.py), an independent client; a batch
+// whose middle message has only a refused recipient delivers the other two.
+#include <mailproto/smtp/client.hpp>
+
+#include "support/sandbox.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+using namespace mailproto;
+using mailproto::test_support::sandbox_env;
+
+namespace {
+
+std::string unique_id() {
+  static std::mt19937_64 rng(std::random_device{}());
+  return std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + ".b" +
+         std::to_string(rng() % 1000000);
+}
+
+net::connect_options submission(const sandbox_env& env) {
+  net::connect_options o;
+  o.host = env.host;
+  o.port = env.smtp_port;
+  o.tls = net::tls_mode::starttls;
+  o.tls_opts.cafile = env.cafile;
+  o.connect_timeout = std::chrono::seconds(10);
+  o.io_timeout = std::chrono::seconds(20);
+  return o;
+}
+
+// Runs imap_fetch.py; returns its exit status and output.
+int read_back(const std::string& id, const std::string& expect_json, std::string& output) {
+  std::string cmd = "python3 '" MAILPROTO_TESTS_DIR "/integration/smtp/imap_fetch.py' '" + id +
+                    "' '" + expect_json + "' 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return -1;
+  char buf[512];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) output.append(buf, n);
+  return pclose(p);
+}
+
+std::string message(const std::string& id, int n) {
+  return "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: batch " + std::to_string(n) +
+         "\r\nX-Test-Id: " + id + "\r\n\r\n.\r\n..\r\nend\r\n";
+}
+
+smtp::envelope alice_to(std::vector<smtp::recipient> r) {
+  smtp::envelope e;
+  e.from = "alice@example.test";
+  e.recipients = std::move(r);
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("smtp integration: three messages in one batch arrive", "[integration][smtp][batch]") {
+  MAILPROTO_REQUIRE_SANDBOX(env);
+  // DATA: the end of each message goes with the next one's MAIL/RCPT/DATA (RFC 2920 §3.1);
+  // automatic: BDAT when Postfix offers CHUNKING.
+  for (auto mode : {smtp::transfer_mode::data, smtp::transfer_mode::automatic}) {
+    const std::string id = unique_id();
+    smtp::client c;
+    c.connect(submission(env));
+    REQUIRE(c.tls().verified);
+    CHECK(c.capabilities().pipelining);
+    c.login(env.alice.user, env.alice.password);
+    std::vector<string_source> sources;
+    for (int i = 1; i <= 3; ++i) sources.push_back(string_source(message(id, i)));
+    std::vector<smtp::batch_message> msgs;
+    for (auto& s : sources) msgs.push_back({&s, alice_to({env.bob.address})});
+    smtp::send_options so;
+    so.transfer = mode;
+    std::error_code ec;
+    auto results = c.send_batch(msgs, so, ec);
+    CHECK(ec == std::error_code{});
+    REQUIRE(results.size() == 3);
+    for (const auto& r : results) {
+      CHECK(r.error == std::error_code{});
+      CHECK(r.result.delivered);
+      CHECK(r.result.final_reply.code == 250);
+      CHECK(r.result.accepted() == 1);
+    }
+    CHECK(c.usable());
+    c.noop();  // the session is in step after the batch
+    c.quit();
+    std::string out;
+    const int rc = read_back(id, "{\"count\": 3, \"body\": \".\\n..\\nend\"}", out);
+    INFO(out);
+    CHECK(rc == 0);
+  }
+}
+
+TEST_CASE("smtp integration: a batch whose middle message is refused delivers the others",
+          "[integration][smtp][batch]") {
+  MAILPROTO_REQUIRE_SANDBOX(env);
+  const std::string id = unique_id();
+  smtp::client c;
+  c.connect(submission(env));
+  c.login(env.alice.user, env.alice.password);
+  string_source s1(message(id, 1)), s2(message(id, 2)), s3(message(id, 3));
+  std::vector<smtp::batch_message> msgs{{&s1, alice_to({env.bob.address})},
+                                        {&s2, alice_to({"someone@foreign.test"})},
+                                        {&s3, alice_to({env.bob.address})}};
+  smtp::send_options so;
+  so.transfer = smtp::transfer_mode::data;
+  std::error_code ec;
+  auto results = c.send_batch(msgs, so, ec);
+  CHECK(ec == std::error_code{});
+  REQUIRE(results.size() == 3);
+  CHECK(results[0].result.delivered);
+  CHECK(results[1].error == smtp::errc::all_recipients_rejected);
+  CHECK_FALSE(results[1].result.delivered);
+  CHECK(results[1].result.recipients.at(0).reply.code == 550);
+  CHECK(results[2].result.delivered);
+  c.quit();
+  std::string out;
+  const int rc = read_back(id, "{\"count\": 2, \"body\": \".\\n..\\nend\"}", out);
+  INFO(out);
+  CHECK(rc == 0);
+}
