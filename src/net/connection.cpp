@@ -338,6 +338,10 @@ void connection::close() {
   }
 }
 
+void connection::expect_bytes(std::size_t n) {
+  if (impl_->t) impl_->t->expect_bytes(n);
+}
+
 bool connection::is_open() const {
   return impl_->t && impl_->t->is_open();
 }

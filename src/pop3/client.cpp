@@ -17,8 +17,12 @@ R run(net::connection& conn, detail::op_ptr<R> op, std::error_code& ec) {
 
 }  // namespace
 
-client::client() = default;
-client::client(asio::any_io_executor ex) : conn_(std::move(ex)) {}
+client::client() {
+  proto_.on_expect_bytes([this](std::size_t n) { conn_.expect_bytes(n); });
+}
+client::client(asio::any_io_executor ex) : conn_(std::move(ex)) {
+  proto_.on_expect_bytes([this](std::size_t n) { conn_.expect_bytes(n); });
+}
 client::~client() = default;
 
 void client::prepare(const client_options& o) {

@@ -137,6 +137,7 @@ net::action exchange::pump() {
           break;
         }
         case response_parser::event::data_line:
+          delivered_ += parser.data().size() + 2;
           if (live && c.on_line) {
             c.on_line(parser.data(), ec);
             if (ec) {
@@ -146,6 +147,7 @@ net::action exchange::pump() {
           }
           break;
         case response_parser::event::data_bytes:
+          delivered_ += parser.data().size();
           if (live && c.on_bytes) {
             c.on_bytes(parser.data(), ec);
             if (ec) {
@@ -160,6 +162,7 @@ net::action exchange::pump() {
             if (ec) route(ec);
           }
           discard_ = false;
+          delivered_ = 0;
           flight_.pop_front();
           break;
         case response_parser::event::need_more:
@@ -230,8 +233,14 @@ net::action exchange::pump() {
       continue;
     }
 
-    // 4. Responses outstanding: read.
+    // 4. Responses outstanding: read. The driver is told how many bytes are certainly still
+    // to come (the RETR sizes from LIST, less what was parsed and what a partial line in the
+    // parser may hold), so it can wait for them in batches.
     if (!flight_.empty()) {
+      std::uint64_t expect = 0;
+      for (const command& f : flight_) expect += f.expect;
+      const std::uint64_t held = delivered_ + parser.limits().max_line + 2;
+      p_.expect_bytes(expect > held ? static_cast<std::size_t>(expect - held) : 0);
       io_ = io::read;
       return net::action::read();
     }

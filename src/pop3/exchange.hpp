@@ -19,6 +19,7 @@
 #include <mailproto/net/operation.hpp>
 #include <mailproto/pop3/protocol.hpp>
 
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <string>
@@ -38,6 +39,8 @@ struct command {
   bool continuation = false;  ///< "+ " challenges allowed (AUTH)
   bool auth = false;          ///< -ERR without a code means authentication_failed
   std::size_t secret_offset = 0, secret_length = 0;  ///< range of `line` to redact
+  /// Data bytes the response will certainly carry (RETR: the size LIST gave); a read hint.
+  std::uint64_t expect = 0;
   using status_fn = std::function<void(const response&, std::error_code&)>;
   status_fn on_ok;    ///< "+OK"
   status_fn on_err;   ///< "-ERR"; `ec` holds classify()'s answer, the callback may clear it
@@ -97,6 +100,7 @@ class exchange {
   protocol& p_;
   std::deque<command> queue_;
   std::deque<command> flight_;
+  std::uint64_t delivered_ = 0;  // data bytes of flight_.front()'s response parsed so far
   std::string out_;
   std::vector<net::secret_span> secrets_;
   std::string raw_;

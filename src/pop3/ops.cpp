@@ -510,6 +510,10 @@ struct fetch_state {
   std::size_t next = 0;  // next index of `todo` to ask for
   int stage = 0;         // 0 listing, 1 retrieving, 2 quitting
   quit_result quit;
+  // The coalescing buffer, handed from one message's stream to the next: one allocation for
+  // the whole fetch instead of a string grown from empty (and given back to malloc, which
+  // trims the heap and faults the pages in again) per message.
+  std::string spare_chunk;
 };
 
 void push_retr(exchange& ex, const std::shared_ptr<fetch_state>& st, fetch_result* out) {
@@ -520,10 +524,14 @@ void push_retr(exchange& ex, const std::shared_ptr<fetch_state>& st, fetch_resul
   auto owned = std::make_shared<std::unique_ptr<byte_sink>>();
   command& c = ex.push("RETR " + std::to_string(st->todo[idx].number));
   c.multiline = true;
+  c.expect = st->todo[idx].size;  // LIST's size: a read hint (never trusted for more)
   c.on_ok = [st, idx, stream, owned](const response&, std::error_code& ec) {
     *owned = st->opts.open_sink(st->todo[idx]);
     if (!*owned) return;  // skipped by the caller: the data lines are dropped
     stream->sink = owned->get();
+    stream->chunk.swap(st->spare_chunk);
+    stream->chunk.clear();
+    stream->chunk.reserve(stream_state::flush_at + 1024);
     (void)ec;
   };
   c.on_line = [stream](std::string_view l, std::error_code& ec) {
@@ -536,6 +544,8 @@ void push_retr(exchange& ex, const std::shared_ptr<fetch_state>& st, fetch_resul
     if (stream->sink) {
       stream->end(ec);
       owned->reset();
+      stream->chunk.clear();
+      st->spare_chunk.swap(stream->chunk);
       if (ec) return;
       out->stored.push_back(st->todo[idx]);
       // Only now, with the message stored, may it be marked for deletion.

@@ -78,6 +78,10 @@ class connection {
   /// Close the transport now (no TLS close_notify).
   void close();
 
+  /// Pass a bulk-read hint to the transport (transport::expect_bytes): at least `n` more
+  /// bytes will be delivered by the reads to come. Protocol clients call it from their
+  /// operations' callbacks; it applies to the next wait for data only.
+  void expect_bytes(std::size_t n);
   /// True while the transport is connected.
   bool is_open() const;
   /// True while an operation runs (a second one would fail with operation_in_progress).

@@ -60,6 +60,13 @@ class transport {
     ec = {};
     return 0;
   }
+  /// Optional hint for bulk reads: at least `n` more bytes will certainly be delivered by
+  /// the reads to come (a POP3 message whose size LIST gave, less what was received). A
+  /// socket may then wake the reader once for a batch of them instead of once per segment
+  /// (SO_RCVLOWAT), falling back to normal wake-ups after a short delay so that a peer that
+  /// sends less than announced costs latency, never a hang. It applies to the next wait
+  /// only; 0 means nothing is known. The default ignores it.
+  virtual void expect_bytes(std::size_t n) { (void)n; }
   /// Client-side TLS handshake with verification as configured.
   virtual void async_tls_handshake(handler h) = 0;
   /// TLS close_notify; then the stream is plain again (only for closing).

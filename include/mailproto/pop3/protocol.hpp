@@ -27,6 +27,7 @@
 #include <mailproto/server_reply.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -167,6 +168,15 @@ class protocol {
   /// The window of commands in flight: pipeline_window with PIPELINING, else 1.
   std::size_t window() const noexcept;
 
+  /// Where read hints go (pop3::client: net::connection::expect_bytes). Operations call
+  /// expect_bytes before each read with a lower bound of the bytes still to come for the
+  /// responses in flight (the RETR sizes LIST gave, less what was received).
+  void on_expect_bytes(std::function<void(std::size_t)> f) { expect_ = std::move(f); }
+  /// Pass a read hint on (nothing happens when no one listens).
+  void expect_bytes(std::size_t n) {
+    if (expect_) expect_(n);
+  }
+
  private:
   protocol_options opts_;
   pop3::state state_ = pop3::state::disconnected;
@@ -178,6 +188,7 @@ class protocol {
   std::string timestamp_;
   server_reply last_reply_;
   std::vector<std::uint32_t> marked_;
+  std::function<void(std::size_t)> expect_;
 };
 
 }  // namespace mailproto::pop3
