@@ -6,6 +6,10 @@
 //                                                 mailstream; RESULT imap-parse libetpan
 //   bench_etpan_imap_parse --many FILE [ROUNDS]   each FETCH response with its own tagged
 //                                                 OK; RESULT imap-parse-many libetpan
+//   bench_etpan_imap_parse --batch N FILE [ROUNDS]
+//                                                 a tagged OK after every N responses (FETCH
+//                                                 commands of N; the anchor split is
+//                                                 N = 1000); RESULT imap-parse-batchN libetpan
 #include <libetpan/libetpan.h>
 
 #include <algorithm>
@@ -101,34 +105,42 @@ long parse(const std::string& wire, long expected) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool many = false;
+  long batch = 0;  // responses per FETCH command; 0: all in one
   int a = 1;
   if (argc > 1 && std::strcmp(argv[1], "--many") == 0) {
-    many = true;
+    batch = 1;
     ++a;
+  } else if (argc > 2 && std::strcmp(argv[1], "--batch") == 0) {
+    batch = std::atol(argv[2]);
+    a += 2;
   }
-  if (a >= argc) {
-    std::fprintf(stderr, "usage: bench_etpan_imap_parse [--many] FILE [ROUNDS]\n");
+  if (a >= argc || batch < 0) {
+    std::fprintf(stderr, "usage: bench_etpan_imap_parse [--many | --batch N] FILE [ROUNDS]\n");
     return 2;
   }
   std::string wire = slurp(argv[a]);
   const int rounds = a + 1 < argc ? std::stoi(argv[a + 1]) : 3;
   long expected = 1;
-  if (const auto t = wire.rfind("a1 OK"); !many && t != std::string::npos) wire.erase(t, 1);
-  if (many) {
+  if (const auto t = wire.rfind("a1 OK"); batch == 0 && t != std::string::npos) wire.erase(t, 1);
+  if (batch > 0) {  // a tagged completion after every `batch` FETCH responses
     std::string out;
+    out.reserve(wire.size() + wire.size() / 20);
     std::size_t pos = 0;
-    long tag = 1;
+    long tag = 1, in_batch = 0;
     while (pos < wire.size()) {
       const std::size_t e = wire.find("\r\n", pos);
       if (e == std::string::npos) break;
       const std::string_view line(wire.data() + pos, e + 2 - pos);
       if (line.substr(0, 2) == "* ") {
         out += line;
-        out += std::to_string(tag++) + " OK done\r\n";
+        if (++in_batch == batch) {
+          out += std::to_string(tag++) + " OK done\r\n";
+          in_batch = 0;
+        }
       }
       pos = e + 2;
     }
+    if (in_batch > 0) out += std::to_string(tag++) + " OK done\r\n";
     wire = std::move(out);
     expected = tag - 1;
   }
@@ -140,7 +152,9 @@ int main(int argc, char** argv) {
     rates.push_back(static_cast<double>(wire.size()) / 1e6 / s);
   }
   std::sort(rates.begin(), rates.end());
-  std::printf("RESULT %s libetpan %.1f MB/s\n", many ? "imap-parse-many" : "imap-parse",
-              rates[rates.size() / 2]);
+  const std::string name = batch == 0   ? std::string("imap-parse")
+                           : batch == 1 ? std::string("imap-parse-many")
+                                        : "imap-parse-batch" + std::to_string(batch);
+  std::printf("RESULT %s libetpan %.1f MB/s\n", name.c_str(), rates[rates.size() / 2]);
   return 0;
 }

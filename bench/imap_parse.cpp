@@ -10,6 +10,11 @@
 //   bench_imap_parse --many FILE [ROUNDS]  the same responses, each answered by its own
 //                                          tagged OK (100k FETCH commands instead of one);
 //                                          prints RESULT imap-parse-many mailproto <MB/s> MB/s
+//   bench_imap_parse --batch N FILE [ROUNDS]
+//                                          the same responses in FETCH commands of N
+//                                          responses each (a tagged OK after every N; the
+//                                          split libetpan was measured in, N = 1000);
+//                                          prints RESULT imap-parse-batchN mailproto <MB/s> MB/s
 #include <mailproto/imap/response_parser.hpp>
 #include <mailproto/imap/types.hpp>
 
@@ -124,33 +129,42 @@ int main(int argc, char** argv) {
     std::fclose(f);
     return 0;
   }
-  bool many = false;
+  long batch = 0;  // responses per FETCH command; 0: all in one
   int a = 1;
   if (argc > 1 && std::strcmp(argv[1], "--many") == 0) {
-    many = true;
+    batch = 1;
     ++a;
+  } else if (argc > 2 && std::strcmp(argv[1], "--batch") == 0) {
+    batch = std::atol(argv[2]);
+    a += 2;
   }
-  if (a >= argc) {
-    std::fprintf(stderr, "usage: bench_imap_parse [--many] FILE [ROUNDS] | --generate FILE [N]\n");
+  if (a >= argc || batch < 0) {
+    std::fprintf(stderr,
+                 "usage: bench_imap_parse [--many | --batch N] FILE [ROUNDS] | --generate FILE "
+                 "[N]\n");
     return 2;
   }
   std::string wire = slurp(argv[a]);
   const int rounds = a + 1 < argc ? std::stoi(argv[a + 1]) : 3;
-  if (many) {  // every FETCH response followed by its own tagged completion
+  if (batch > 0) {  // a tagged completion after every `batch` FETCH responses
     std::string out;
     out.reserve(wire.size() + wire.size() / 20);
     std::size_t pos = 0;
-    long tag = 1;
+    long tag = 1, in_batch = 0;
     while (pos < wire.size()) {
       const std::size_t e = wire.find("\r\n", pos);
       if (e == std::string::npos) break;
       const std::string_view line(wire.data() + pos, e + 2 - pos);
       if (line.substr(0, 2) == "* ") {
         out += line;
-        out += "a" + std::to_string(tag++) + " OK done\r\n";
+        if (++in_batch == batch) {
+          out += "a" + std::to_string(tag++) + " OK done\r\n";
+          in_batch = 0;
+        }
       }
       pos = e + 2;
     }
+    if (in_batch > 0) out += "a" + std::to_string(tag++) + " OK done\r\n";
     wire = std::move(out);
   }
   std::vector<double> rates;
@@ -166,8 +180,10 @@ int main(int argc, char** argv) {
     rates.push_back(static_cast<double>(wire.size()) / 1e6 / s);
   }
   std::sort(rates.begin(), rates.end());
-  std::printf("RESULT %s mailproto %.1f MB/s\n", many ? "imap-parse-many" : "imap-parse",
-              rates[rates.size() / 2]);
+  const std::string name = batch == 0   ? std::string("imap-parse")
+                           : batch == 1 ? std::string("imap-parse-many")
+                                        : "imap-parse-batch" + std::to_string(batch);
+  std::printf("RESULT %s mailproto %.1f MB/s\n", name.c_str(), rates[rates.size() / 2]);
   std::printf("# %ld FETCH responses, %.1f MB, median of %d rounds\n", n,
               static_cast<double>(wire.size()) / 1e6, rounds);
   return 0;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 
 namespace mailproto::imap {
@@ -38,13 +39,89 @@ constexpr std::array<bool, 256> make_atom_end() {
 }
 constexpr auto atom_end = make_atom_end();
 
-// Bytes that interrupt the run of plain characters in a quoted string.
-constexpr std::array<bool, 256> make_quoted_stop() {
-  std::array<bool, 256> t{};
-  t['"'] = t['\\'] = true;
+// atom_end plus '[', where an atom's section-spec begins: the atom scan stops at either.
+constexpr std::array<bool, 256> make_atom_stop() {
+  std::array<bool, 256> t = make_atom_end();
+  t['['] = true;
   return t;
 }
-constexpr auto quoted_stop = make_quoted_stop();
+constexpr auto atom_stop = make_atom_stop();
+
+// What the first byte of a token says it is (the tokenizer's one dispatch per token).
+enum class tok : unsigned char { atom, space, open, close, quote, literal, tilde };
+constexpr std::array<tok, 256> make_token_start() {
+  std::array<tok, 256> t{};
+  t[' '] = tok::space;
+  t['('] = tok::open;
+  t[')'] = tok::close;
+  t['"'] = tok::quote;
+  t['{'] = tok::literal;
+  t['~'] = tok::tilde;
+  return t;
+}
+constexpr auto token_start = make_token_start();
+
+// memcpy for the short texts most tokens are, without a library call: fixed-size copies
+// that overlap, reading and writing only [p, p + n) and [d, d + n).
+inline void copy_short(char* d, const char* p, std::size_t n) noexcept {
+  if (n >= 16) {
+    std::memcpy(d, p, n);
+  } else if (n >= 8) {
+    std::uint64_t a, b;
+    std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + n - 8, 8);
+    std::memcpy(d, &a, 8);
+    std::memcpy(d + n - 8, &b, 8);
+  } else if (n >= 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    std::memcpy(d, &a, 4);
+    std::memcpy(d + n - 4, &b, 4);
+  } else if (n > 0) {
+    d[0] = p[0];
+    d[n / 2] = p[n / 2];
+    d[n - 1] = p[n - 1];
+  }
+}
+
+// Overwrites `s` with [p, p + n). The common case of a reused node whose old text was at
+// least as long needs neither an allocation nor a library call beyond memcpy.
+inline void set_text(std::string& s, const char* p, std::size_t n) {
+  if (n <= s.size()) {
+    copy_short(s.data(), p, n);
+    s.erase(n);
+  } else {
+    s.assign(p, n);
+  }
+}
+
+// The tokenizer's per-node helper is a lambda called from every token kind; inlining it
+// keeps the open list's cursor in registers.
+#if defined(__GNUC__) || defined(__clang__)
+#define MAILPROTO_IMAP_INLINE __attribute__((always_inline))
+#else
+#define MAILPROTO_IMAP_INLINE
+#endif
+
+// The first '"' or '\\' in [p, end), or end: eight bytes at a time (SWAR: a byte equal to
+// the pattern becomes zero, and the lowest zero byte is found exactly).
+const char* find_quoted_stop(const char* p, const char* end) noexcept {
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    constexpr std::uint64_t dq = ones * '"', bs = ones * '\\';
+    while (end - p >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      const std::uint64_t a = w ^ dq, b = w ^ bs;
+      const std::uint64_t hit = ((a - ones) & ~a & highs) | ((b - ones) & ~b & highs);
+      if (hit) return p + (std::countr_zero(hit) >> 3);
+      p += 8;
+    }
+  }
+  while (p != end && *p != '"' && *p != '\\') ++p;
+  return p;
+}
 
 // msg-att-static items whose value is message text (RFC 9051 §7.5.2, RFC 3501 §7.4.2).
 bool is_body_item(std::string_view a) noexcept {
@@ -60,6 +137,14 @@ bool is_body_item(std::string_view a) noexcept {
 std::optional<std::uint64_t> value::number() const noexcept {
   if (type != kind::atom || text.empty() || text.size() > 20) return std::nullopt;
   std::uint64_t n = 0;
+  if (text.size() < 20) {  // 19 digits cannot overflow 64 bits: no check per digit
+    for (char c : text) {
+      const unsigned d = static_cast<unsigned char>(c) - unsigned('0');
+      if (d > 9) return std::nullopt;
+      n = n * 10 + d;
+    }
+    return n;
+  }
   for (char c : text) {
     if (c < '0' || c > '9') return std::nullopt;
     const std::uint64_t d = std::uint64_t(c - '0');
@@ -102,6 +187,7 @@ void response_parser::reset() {
   st_ = state::start;
   cur_.clear();
   spare_.clear();
+  pool_.clear();
   stack_.clear();
   bytes_ = values_ = 0;
   lit_left_ = 0;
@@ -120,9 +206,20 @@ void response_parser::begin_root(std::vector<value>& root) {
 
 void response_parser::close_top() {
   auto& o = stack_.back();
-  if (o.used < o.list->size())
-    o.list->erase(o.list->begin() + std::ptrdiff_t(o.used), o.list->end());
+  cut(*o.list, o.used);
   stack_.pop_back();
+}
+
+// Items past `n` leave `l`; up to max_pool of them wait in pool_ (with their buffers and
+// sub-lists) to be the next new items of any list, so responses whose shapes differ (one
+// address or three, NIL or a list) do not free nodes only to allocate them again. Every
+// node lives either in the current response or in the pool: nodes are made only when the
+// pool is empty, so the pool never holds more than the largest response had.
+void response_parser::cut(std::vector<value>& l, std::size_t n) {
+  if (n >= l.size()) return;
+  for (std::size_t i = n; i < l.size() && pool_.size() < max_pool; ++i)
+    pool_.push_back(std::move(l[i]));
+  l.erase(l.begin() + std::ptrdiff_t(n), l.end());
 }
 
 value& response_parser::push(value::kind k, std::error_code& ec) {
@@ -135,7 +232,7 @@ value& response_parser::push(value::kind k, std::error_code& ec) {
   v.size = 0;
   v.text.clear();
   // A list keeps its old items to overwrite; anything else must not show any.
-  if (k != value::kind::list && !v.list.empty()) v.list.clear();
+  if (k != value::kind::list && !v.list.empty()) cut(v.list, 0);
   return v;
 }
 
@@ -394,154 +491,147 @@ void response_parser::parse_resp_text(std::string_view s, std::error_code& ec) {
   cur_.text.assign(s);
 }
 
+// The tokenizer's hot loop. The innermost open list and the count of its items that belong
+// to this response live in locals (`list`, `used`) while the segment is scanned; stack_
+// holds the outer lists and is brought up to date (sync) before anything else looks at it.
 void response_parser::parse_values(std::string_view s, std::error_code& ec) {
   const char* p = s.data();
   const char* const end = p + s.size();
+  std::vector<value>* list = stack_.back().list;
+  std::size_t used = stack_.back().used;
+  std::size_t values = values_;
+  const std::size_t max_values = limits_.max_values;
+  auto sync = [&] {
+    stack_.back().used = used;
+    values_ = values;
+  };
+  // The next node of the innermost list, reused from an earlier response when there is one
+  // (its string and list keep their capacity); nullptr past parser_limits::max_values.
+  auto node = [&](value::kind k) MAILPROTO_IMAP_INLINE -> value* {
+    if (++values > max_values) [[unlikely]] {
+      ec = errc::response_too_large;
+      return nullptr;
+    }
+    if (used == list->size()) {
+      if (pool_.empty()) {
+        list->emplace_back();
+      } else {
+        list->push_back(std::move(pool_.back()));
+        pool_.pop_back();
+      }
+    }
+    value& v = (*list)[used++];
+    v.type = k;
+    v.literal = v.binary = false;
+    v.size = 0;
+    // A list keeps its old items to overwrite; anything else must not show any.
+    if (k != value::kind::list && !v.list.empty()) [[unlikely]]
+      cut(v.list, 0);
+    return &v;
+  };
   while (p != end) {
     const char c = *p;
-    if (c == ' ') {
-      ++p;
-      continue;
-    }
-    if (c == '(') {
-      if (stack_.size() > limits_.max_depth) {  // stack_[0] is the response itself
-        ec = errc::nesting_too_deep;
-        return;
-      }
-      value& l = push(value::kind::list, ec);
-      if (ec) return;
-      stack_.push_back({&l.list, 0});
-      ++p;
-      continue;
-    }
-    if (c == ')') {
-      if (stack_.size() < 2) {
-        ec = errc::bad_response;
-        return;
-      }
-      close_top();
-      ++p;
-      continue;
-    }
-    if (c == '"') {  // quoted = DQUOTE *QUOTED-CHAR DQUOTE
-      ++p;
-      value& v = push(value::kind::string, ec);
-      if (ec) return;
-      const char* q = p;
-      bool closed = false;
-      // Fast path: no backslash before the closing quote (the usual case): one memchr each.
-      if (const void* dq = std::memchr(q, '"', std::size_t(end - q))) {
-        const char* e = static_cast<const char*>(dq);
-        if (!std::memchr(q, '\\', std::size_t(e - q))) {
-          v.text.assign(q, e);
-          p = e + 1;
-          continue;
-        }
-      }
-      while (q != end) {
-        const char* stop = q;
-        while (stop != end && !quoted_stop[static_cast<unsigned char>(*stop)]) ++stop;
-        v.text.append(q, stop);
-        if (stop == end) {
-          q = end;
-          break;
-        }
-        if (*stop == '"') {
-          q = stop + 1;
-          closed = true;
-          break;
-        }
-        // backslash: the next byte is taken literally (\" and \\; others tolerated)
-        if (stop + 1 == end) {
-          q = end;
-          break;
-        }
-        v.text.push_back(stop[1]);
-        q = stop + 2;
-      }
-      if (!closed) {
-        ec = errc::bad_response;
-        return;
-      }
-      p = q;
-      continue;
-    }
-    if (c == '{' || (c == '~' && end - p > 1 && p[1] == '{')) {
-      // literal = "{" number64 ["+"] "}" CRLF *CHAR8 ; literal8 = "~{" number64 "}" CRLF
-      const bool binary = c == '~';
-      p += binary ? 2 : 1;
-      std::uint64_t n = 0;
-      const char* digits = p;
-      while (p != end && *p >= '0' && *p <= '9') {
-        const std::uint64_t d = std::uint64_t(*p - '0');
-        if (n > (UINT64_MAX - d) / 10) {
-          ec = errc::literal_too_large;
-          return;
-        }
-        n = n * 10 + d;
+    switch (token_start[static_cast<unsigned char>(c)]) {
+      case tok::space:
         ++p;
-      }
-      if (p == digits) {
-        ec = errc::bad_response;
-        return;
-      }
-      if (p != end && *p == '+') ++p;
-      if (p == end || *p != '}' || p + 1 != end) {  // the announcement ends the line
-        ec = errc::bad_response;
-        return;
-      }
-      if (n > limits_.max_literal) {
-        ec = errc::literal_too_large;
-        return;
-      }
-      const auto& o = stack_.back();
-      lit_item_.clear();
-      if (o.used > 0 && (*o.list)[o.used - 1].is_atom()) lit_item_ = (*o.list)[o.used - 1].text;
-      lit_left_ = n;
-      if (n <= stream_threshold_ && !(stream_bodies_ && is_body_item(lit_item_))) {
-        if (bytes_ + n > limits_.max_response_bytes) {
-          ec = errc::response_too_large;
+        continue;
+      case tok::open: {
+        if (stack_.size() > limits_.max_depth) {  // stack_[0] is the response itself
+          ec = errc::nesting_too_deep;
           return;
         }
-        bytes_ += static_cast<std::size_t>(n);
-        value& v = push(value::kind::string, ec);
-        v.literal = true;
-        v.binary = binary;
-        v.text.reserve(static_cast<std::size_t>(n));  // bounded by the threshold
-        lit_target_ = &v;
-        st_ = n == 0 ? state::line : state::literal_mem;
-      } else {
-        value& v = push(value::kind::streamed, ec);
-        v.literal = true;
-        v.binary = binary;
-        v.size = n;
-        lit_target_ = nullptr;
-        st_ = state::literal_stream;
-      }
-      if (n == 0 && st_ == state::line) {
-        // An empty in-memory literal: the line simply goes on after the CRLF.
-      }
-      return;
-    }
-    // atom (incl. "\Seen", "BODY[HEADER.FIELDS (FROM TO)]<0>", numbers, NIL)
-    const char* a = p;
-    while (p != end) {
-      const unsigned char u = static_cast<unsigned char>(*p);
-      if (u == '[') {  // section-spec: runs to the matching ']' and may contain SP and ()
-        int depth = 0;
-        while (p != end) {
-          if (*p == '[') ++depth;
-          if (*p == ']' && --depth == 0) break;
-          ++p;
-        }
-        if (p == end) {
-          ec = errc::bad_response;
-          return;
-        }
+        value* l = node(value::kind::list);
+        if (!l) return;
+        l->text.clear();
+        stack_.back().used = used;
+        stack_.push_back({&l->list, 0});
+        list = &l->list;
+        used = 0;
         ++p;
         continue;
       }
-      if (atom_end[u]) break;
+      case tok::close: {
+        if (stack_.size() < 2) {
+          ec = errc::bad_response;
+          return;
+        }
+        // Cut the list to the items this response put there.
+        if (used < list->size()) cut(*list, used);
+        stack_.pop_back();
+        list = stack_.back().list;
+        used = stack_.back().used;
+        ++p;
+        p += p != end && *p == ' ';  // the usual separator, without another dispatch
+        continue;
+      }
+      case tok::quote: {  // quoted = DQUOTE *QUOTED-CHAR DQUOTE
+        ++p;
+        value* v = node(value::kind::string);
+        if (!v) return;
+        // Usual case: no backslash before the closing quote; one scan finds whichever of
+        // the two comes first.
+        const char* e = find_quoted_stop(p, end);
+        if (e != end && *e == '"') {
+          set_text(v->text, p, std::size_t(e - p));
+          p = e + 1;
+          p += p != end && *p == ' ';
+          continue;
+        }
+        set_text(v->text, p, std::size_t(e - p));
+        const char* q = e;
+        bool closed = false;
+        while (q != end) {
+          // *q is a backslash: the next byte is taken literally (\" and \\; others tolerated)
+          if (q + 1 == end) break;
+          v->text.push_back(q[1]);
+          q += 2;
+          const char* stop = find_quoted_stop(q, end);
+          v->text.append(q, stop);
+          q = stop;
+          if (q != end && *q == '"') {
+            ++q;
+            closed = true;
+            break;
+          }
+        }
+        if (!closed) {
+          ec = errc::bad_response;
+          return;
+        }
+        p = q;
+        p += p != end && *p == ' ';
+        continue;
+      }
+      case tok::literal:
+        sync();
+        parse_literal(p, end, ec);
+        return;
+      case tok::tilde:
+        if (end - p > 1 && p[1] == '{') {
+          sync();
+          parse_literal(p, end, ec);
+          return;
+        }
+        break;  // an atom that starts with '~'
+      case tok::atom:
+        break;
+    }
+    // atom (incl. "\Seen", "BODY[HEADER.FIELDS (FROM TO)]<0>", numbers, NIL)
+    const char* a = p;
+    for (;;) {
+      while (p != end && !atom_stop[static_cast<unsigned char>(*p)]) ++p;
+      if (p == end || *p != '[') break;
+      // section-spec: runs to the matching ']' and may contain SP and ()
+      int depth = 0;
+      while (p != end) {
+        if (*p == '[') ++depth;
+        if (*p == ']' && --depth == 0) break;
+        ++p;
+      }
+      if (p == end) {
+        ec = errc::bad_response;
+        return;
+      }
       ++p;
     }
     if (p == a) {  // a CTL or a stray '{'
@@ -549,12 +639,17 @@ void response_parser::parse_values(std::string_view s, std::error_code& ec) {
       return;
     }
     if (p - a == 3 && iequals(std::string_view(a, 3), "NIL")) {
-      push(value::kind::nil, ec);
+      value* v = node(value::kind::nil);
+      if (!v) return;
+      v->text.clear();
     } else {
-      push(value::kind::atom, ec).text.assign(a, p);
+      value* v = node(value::kind::atom);
+      if (!v) return;
+      set_text(v->text, a, std::size_t(p - a));
     }
-    if (ec) return;
+    p += p != end && *p == ' ';
   }
+  sync();
   // End of the segment without a literal announcement: the response is complete.
   if (stack_.size() != 1) {
     ec = errc::bad_response;
@@ -562,6 +657,62 @@ void response_parser::parse_values(std::string_view s, std::error_code& ec) {
   }
   close_top();
   st_ = state::start;
+}
+
+// literal = "{" number64 ["+"] "}" CRLF *CHAR8 ; literal8 = "~{" number64 "}" CRLF *OCTET
+// (RFC 9051 §9, RFC 3516 §4.2). `p` is at the '{' or '~'; the announcement ends the segment.
+void response_parser::parse_literal(const char* p, const char* end, std::error_code& ec) {
+  const bool binary = *p == '~';
+  p += binary ? 2 : 1;
+  std::uint64_t n = 0;
+  const char* digits = p;
+  while (p != end && *p >= '0' && *p <= '9') {
+    const std::uint64_t d = std::uint64_t(*p - '0');
+    if (n > (UINT64_MAX - d) / 10) {
+      ec = errc::literal_too_large;
+      return;
+    }
+    n = n * 10 + d;
+    ++p;
+  }
+  if (p == digits) {
+    ec = errc::bad_response;
+    return;
+  }
+  if (p != end && *p == '+') ++p;
+  if (p == end || *p != '}' || p + 1 != end) {  // the announcement ends the line
+    ec = errc::bad_response;
+    return;
+  }
+  if (n > limits_.max_literal) {
+    ec = errc::literal_too_large;
+    return;
+  }
+  const auto& o = stack_.back();
+  lit_item_.clear();
+  if (o.used > 0 && (*o.list)[o.used - 1].is_atom()) lit_item_ = (*o.list)[o.used - 1].text;
+  lit_left_ = n;
+  if (n <= stream_threshold_ && !(stream_bodies_ && is_body_item(lit_item_))) {
+    if (bytes_ + n > limits_.max_response_bytes) {
+      ec = errc::response_too_large;
+      return;
+    }
+    bytes_ += static_cast<std::size_t>(n);
+    value& v = push(value::kind::string, ec);
+    v.literal = true;
+    v.binary = binary;
+    v.text.reserve(static_cast<std::size_t>(n));  // bounded by the threshold
+    lit_target_ = &v;
+    // An empty in-memory literal: the line simply goes on after the CRLF.
+    st_ = n == 0 ? state::line : state::literal_mem;
+  } else {
+    value& v = push(value::kind::streamed, ec);
+    v.literal = true;
+    v.binary = binary;
+    v.size = n;
+    lit_target_ = nullptr;
+    st_ = state::literal_stream;
+  }
 }
 
 }  // namespace mailproto::imap

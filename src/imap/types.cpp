@@ -3,14 +3,15 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace mailproto::imap {
 namespace {
 
-char up(char c) noexcept {
+inline char up(char c) noexcept {
   return (c >= 'a' && c <= 'z') ? char(c - 32) : c;
 }
-bool ieq(std::string_view a, std::string_view b) noexcept {
+inline bool ieq(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
     if (up(a[i]) != up(b[i])) return false;
@@ -20,6 +21,42 @@ std::string upper(std::string_view s) {
   std::string o(s);
   for (auto& c : o) c = up(c);
   return o;
+}
+
+// memcpy for the short texts most tokens are, without a library call: fixed-size copies
+// that overlap, reading and writing only [p, p + n) and [d, d + n).
+inline void copy_short(char* d, const char* p, std::size_t n) noexcept {
+  if (n >= 16) {
+    std::memcpy(d, p, n);
+  } else if (n >= 8) {
+    std::uint64_t a, b;
+    std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + n - 8, 8);
+    std::memcpy(d, &a, 8);
+    std::memcpy(d + n - 8, &b, 8);
+  } else if (n >= 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    std::memcpy(d, &a, 4);
+    std::memcpy(d + n - 4, &b, 4);
+  } else if (n > 0) {
+    d[0] = p[0];
+    d[n / 2] = p[n / 2];
+    d[n - 1] = p[n - 1];
+  }
+}
+
+// Overwrites `s` with `t`, reusing its buffer: the common case of a field decoded again
+// into the same object (a text no longer than the last one) needs only a memcpy.
+inline void set_text(std::string& s, const std::string& t) {
+  const std::size_t n = t.size();
+  if (n <= s.size()) {
+    copy_short(s.data(), t.data(), n);
+    s.erase(n);
+  } else {
+    s.assign(t);
+  }
 }
 
 std::optional<std::uint32_t> parse_u32(std::string_view s) {
@@ -65,7 +102,7 @@ std::uint32_t number32(const value& v, std::error_code& ec) {
 void nstring_into(std::optional<std::string>& out, const value& v, std::error_code& ec) {
   if (v.is_astring()) {
     if (out)
-      out->assign(v.text);
+      set_text(*out, v.text);
     else
       out.emplace(v.text);
     return;
@@ -77,7 +114,7 @@ void nstring_into(std::optional<std::string>& out, const value& v, std::error_co
 // nstring where a missing value reads as "" (type, subtype, encoding).
 void string_into(std::string& out, const value& v, std::error_code& ec) {
   if (v.is_astring()) {
-    out.assign(v.text);
+    set_text(out, v.text);
     return;
   }
   if (!v.is_nil()) fail(ec);
@@ -159,7 +196,7 @@ void flags_into(std::vector<std::string>& out, const value& v, std::error_code& 
       continue;
     }
     if (n < out.size())
-      out[n].assign(f.text);
+      set_text(out[n], f.text);
     else
       out.push_back(f.text);
     ++n;

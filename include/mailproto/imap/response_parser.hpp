@@ -189,11 +189,13 @@ class response_parser {
   void parse_first(std::string_view& s, std::error_code& ec);
   void parse_values(std::string_view s, std::error_code& ec);
   void parse_resp_text(std::string_view s, std::error_code& ec);
+  void parse_literal(const char* p, const char* end, std::error_code& ec);
   /// A value of kind `k` at the next position of the innermost open list, overwriting the
   /// node a previous response left there (its string and list keep their capacity).
   value& push(value::kind k, std::error_code& ec);
   void begin_root(std::vector<value>& root);
   void close_top();  // cuts the innermost list to the items this response put there
+  void cut(std::vector<value>& l, std::size_t n);  // l.resize(n), the rest to pool_
   void soft_clear();
 
   parser_limits limits_;
@@ -207,6 +209,8 @@ class response_parser {
   };
   std::vector<open_list> stack_;  // [0]: the response's args (or code_args); innermost last
   std::vector<value> spare_;      // data tree parked during status responses, for reuse
+  std::vector<value> pool_;       // nodes cut from lists, reused as new items (see cut())
+  static constexpr std::size_t max_pool = 1024;
   std::size_t bytes_ = 0, values_ = 0;
   std::uint64_t lit_left_ = 0;
   value* lit_target_ = nullptr;

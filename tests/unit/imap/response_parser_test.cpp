@@ -317,3 +317,86 @@ TEST_CASE("imap parser: value helpers", "[imap][parser]") {
   CHECK(p.next(ec).kind == parser_event::type::response);
   CHECK(p.has_buffered());
 }
+
+TEST_CASE("imap parser: quoted strings, every stop position", "[imap][parser]") {
+  // The quoted-string scan looks at eight bytes at a time: a '"' or '\' in each position
+  // of a word, before and after the first eight bytes, is found, and escapes are removed.
+  for (std::size_t n = 0; n < 20; ++n) {
+    const std::string plain(n, 'x');
+    auto o = run("* 1 FETCH (X \"" + plain + "\" Y)\r\n", 0);
+    REQUIRE(!o.ec);
+    CHECK(o.events == std::vector<std::string>{"* #1 FETCH (X \"" + plain + "\" Y)"});
+    for (std::size_t k = 0; k <= n; ++k) {
+      std::string esc = plain;
+      esc.insert(k, "\\\"");
+      std::string want = plain;
+      want.insert(k, "\"");
+      auto e = run("* 1 FETCH (X \"" + esc + "\" Y)\r\n", 0);
+      REQUIRE(!e.ec);
+      CHECK(e.events == std::vector<std::string>{"* #1 FETCH (X \"" + want + "\" Y)"});
+      std::string bs = plain;
+      bs.insert(k, "\\\\");
+      want = plain;
+      want.insert(k, "\\");
+      auto b = run("* 1 FETCH (X \"" + bs + "\"" + plain + ")\r\n", 0);
+      REQUIRE(!b.ec);
+      CHECK(b.events == std::vector<std::string>{"* #1 FETCH (X \"" + want + "\"" +
+                                                 (n ? " " + plain : "") + ")"});
+    }
+    // Unterminated, and a backslash as the last byte of the line.
+    CHECK(run("* 1 FETCH (X \"" + plain + "\r\n", 0).ec == errc::bad_response);
+    CHECK(run("* 1 FETCH (X \"" + plain + "\\\r\n", 0).ec == errc::bad_response);
+  }
+  // A quote in the last byte of the line, and a string right after another.
+  auto o = grind("* 2 FETCH (X \"a\\\\\"\"b\" \"0123456789abcdef\\\"\")\r\n");
+  REQUIRE(!o.ec);
+  CHECK(o.events ==
+        std::vector<std::string>{"* #2 FETCH (X \"a\\\" \"b\" \"0123456789abcdef\"\")"});
+}
+
+TEST_CASE("imap parser: node reuse across responses of different shapes", "[imap][parser]") {
+  // The value nodes of one response are overwritten by the next: lists that shrink, grow,
+  // turn into atoms or NIL and back show only the new response's items.
+  const std::string wire =
+      "* 1 FETCH (A (1 2 (3 4) \"x\") B NIL C \"s\")\r\n"
+      "* 2 FETCH (A NIL B (\"q\" (r s t) u) C ())\r\n"
+      "a1 OK done\r\n"
+      "* 3 FETCH (A (1) B x)\r\n"
+      "* 4 FETCH (A ((((deep)))) B (1 2 3 4 5 6 7 8 9 10) C {3}\r\nlit D \"\")\r\n"
+      "* 5 FETCH (A (1 2 (3 4) \"x\") B NIL C \"s\")\r\n";
+  auto o = grind(wire);
+  REQUIRE(!o.ec);
+  CHECK(o.events == std::vector<std::string>{
+                        "* #1 FETCH (A (1 2 (3 4) \"x\") B NIL C \"s\")",
+                        "* #2 FETCH (A NIL B (\"q\" (r s t) u) C ())",
+                        "T:a1 OK |done",
+                        "* #3 FETCH (A (1) B x)",
+                        "* #4 FETCH (A ((((deep)))) B (1 2 3 4 5 6 7 8 9 10) C {lit} D \"\")",
+                        "* #5 FETCH (A (1 2 (3 4) \"x\") B NIL C \"s\")",
+                    });
+}
+
+TEST_CASE("imap parser: numbers of every length", "[imap][parser]") {
+  value v;
+  std::string digits;
+  std::uint64_t n = 0;
+  for (int k = 1; k <= 19; ++k) {
+    digits += char('0' + k % 10);
+    n = n * 10 + std::uint64_t(k % 10);
+    v.text = digits;
+    CHECK(v.number() == n);
+    v.text = digits + "x";
+    CHECK(!v.number());
+    v.text = "-" + digits;
+    CHECK(!v.number());
+  }
+  v.text = "99999999999999999999";  // 20 digits, above UINT64_MAX
+  CHECK(!v.number());
+  v.text = "09";
+  CHECK(v.number() == 9u);
+  v.text = "";
+  CHECK(!v.number());
+  v.type = value::kind::string;
+  v.text = "12";
+  CHECK(!v.number());
+}

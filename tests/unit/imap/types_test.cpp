@@ -219,3 +219,85 @@ TEST_CASE("imap types: capabilities and search keys", "[imap][types]") {
   REQUIRE(k.tokens().size() == 5);
   CHECK(k.tokens()[1].type == search_key::token::kind::string);
 }
+
+namespace {
+// A flat rendering of what decode_fetch fills in, to compare two decodes of one response.
+std::string show_opt(const std::optional<std::string>& s) {
+  return s ? "\"" + *s + "\"" : std::string("NIL");
+}
+std::string show_addrs(const std::vector<address>& v) {
+  std::string s = "(";
+  for (const auto& a : v)
+    s += "(" + show_opt(a.name) + " " + show_opt(a.adl) + " " + show_opt(a.mailbox) + " " +
+         show_opt(a.host) + ")";
+  return s + ")";
+}
+std::string show_body(const body_structure& b) {
+  std::string s = "[" + b.type + "/" + b.subtype;
+  for (const auto& [k, v] : b.params) s += " " + k + "=" + v;
+  s += " " + show_opt(b.id) + " " + show_opt(b.description) + " " + b.encoding + " " +
+       std::to_string(b.size) + " " + (b.lines ? std::to_string(*b.lines) : "-") + " " +
+       show_opt(b.md5) + " " + show_opt(b.disposition);
+  for (const auto& [k, v] : b.disposition_params) s += " " + k + "=" + v;
+  for (const auto& l : b.language) s += " lang:" + l;
+  s += " " + show_opt(b.location) + " ext:" + std::to_string(b.extensions.size());
+  if (b.envelope) s += " env:" + show_opt(b.envelope->subject);
+  for (const auto& p : b.parts) s += " " + show_body(p);
+  return s + "]";
+}
+std::string show_fetch(const fetch_message& m) {
+  std::string s = std::to_string(m.seq);
+  s += " uid:" + (m.uid ? std::to_string(*m.uid) : std::string("-"));
+  s += " flags:";
+  if (m.flags)
+    for (const auto& f : *m.flags) s += f + ",";
+  s += " size:" + (m.size ? std::to_string(*m.size) : std::string("-"));
+  s += " date:" + (m.internal_date ? *m.internal_date : std::string("-"));
+  if (m.envelope) {
+    const auto& e = *m.envelope;
+    s += " env:" + show_opt(e.date) + show_opt(e.subject) + show_addrs(e.from) +
+         show_addrs(e.sender) + show_addrs(e.reply_to) + show_addrs(e.to) + show_addrs(e.cc) +
+         show_addrs(e.bcc) + show_opt(e.in_reply_to) + show_opt(e.message_id);
+  }
+  if (m.body) s += " body:" + show_body(*m.body);
+  for (const auto& [k, v] : m.sections) s += " " + k + "=" + show_opt(v);
+  for (const auto& o : m.other) s += " other:" + o.first;
+  return s;
+}
+}  // namespace
+
+TEST_CASE("imap types: FETCH decoded again into one message equals a fresh decode",
+          "[imap][types]") {
+  // decode_fetch(r, m, ec) reuses m's strings and vectors; whatever m held before (longer or
+  // shorter texts, more or fewer addresses, parts, flags), the result is the fresh one.
+  const char* wires[] = {
+      "* 1 FETCH (UID 7 FLAGS (\\Seen \\Flagged $Label1) RFC822.SIZE 1234 ENVELOPE (\"Tue, 3 "
+      "Feb 2026 10:11:00 +0000\" \"a rather long subject line here\" ((\"Alice Example\" NIL "
+      "\"alice\" \"mail.example.net\")) NIL NIL ((NIL NIL \"b\" \"x.org\")(\"C\" NIL \"c\" "
+      "\"example.test\")(\"Dave\" NIL \"dave\" \"example.org\")) ((\"E\" NIL \"e\" \"e.org\")) "
+      "NIL \"<irt@x>\" \"<id-1@example.org>\") BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" "
+      "\"utf-8\") NIL NIL \"QUOTED-PRINTABLE\" 100 5 NIL NIL NIL NIL)(\"APPLICATION\" \"PDF\" "
+      "(\"NAME\" \"report-1.pdf\") \"<cid>\" \"a description\" \"BASE64\" 9000 NIL "
+      "(\"attachment\" (\"FILENAME\" \"report.pdf\")) (\"en\" \"de\") \"loc\") \"MIXED\" "
+      "(\"BOUNDARY\" \"b1\") NIL NIL NIL))\r\n",
+      "* 2 FETCH (UID 8 FLAGS () RFC822.SIZE 12 ENVELOPE (NIL \"s\" ((NIL NIL \"a\" \"b\")) "
+      "NIL NIL NIL NIL NIL NIL NIL) BODYSTRUCTURE (\"TEXT\" \"HTML\" NIL NIL NIL \"7BIT\" 3 "
+      "1))\r\n",
+      "* 3 FETCH (FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" BODY[] {3}\r\nabc "
+      "BODYSTRUCTURE (\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 40 (NIL \"inner\" NIL NIL NIL "
+      "NIL NIL NIL NIL NIL) (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 2 1) 3))\r\n",
+  };
+  fetch_message reused;
+  for (int round = 0; round < 3; ++round) {
+    for (const char* w : wires) {
+      INFO(w);
+      const response r = parse_one(w);
+      std::error_code ec1, ec2;
+      const fetch_message fresh = decode_fetch(r, ec1);
+      decode_fetch(r, reused, ec2);
+      REQUIRE(!ec1);
+      REQUIRE(!ec2);
+      CHECK(show_fetch(reused) == show_fetch(fresh));
+    }
+  }
+}
