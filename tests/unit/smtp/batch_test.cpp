@@ -10,7 +10,6 @@
 #include <asio/cancellation_signal.hpp>
 #include <asio/use_future.hpp>
 
-
 using namespace smtp_test;
 using namespace mailproto;
 namespace smtp = mailproto::smtp;
