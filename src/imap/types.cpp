@@ -973,7 +973,24 @@ void decode_search(const response& r, search_result& out, std::error_code& ec) {
         fail(ec);
         return;
       }
-      auto ids = s->expand(0, 16u << 20);
+      // Bounded (parsers never grow without limit): at most max_esearch_ids numbers in all
+      // the ALL items of a response, counted before anything is expanded. A larger set, or
+      // one with "*" (RFC 4731 §3.1 returns the matching numbers; "*" would stand for up to
+      // 2^32 of them), is an error rather than a silently shortened result.
+      constexpr std::uint64_t max_esearch_ids = 1u << 22;
+      std::uint64_t n = out.ids.size();
+      for (auto [a, b] : s->ranges()) {
+        if (a == 0 || b == 0) {
+          fail(ec);
+          return;
+        }
+        n += (a > b ? a - b : b - a) + std::uint64_t{1};
+      }
+      if (n > max_esearch_ids) {
+        fail(ec);
+        return;
+      }
+      auto ids = s->expand(0, max_esearch_ids);
       out.ids.insert(out.ids.end(), ids.begin(), ids.end());
     }
   }

@@ -358,7 +358,9 @@ struct fetch_message {
 
 /// SEARCH / ESEARCH result (RFC 9051 §7.3.4, RFC 4731).
 struct search_result {
-  std::vector<std::uint32_t> ids;  ///< message numbers or UIDs (ESEARCH ALL expanded)
+  /// Message numbers or UIDs. ESEARCH ALL is expanded here: at most 4,194,304 numbers per
+  /// response; a larger set, or one holding "*", fails the decode.
+  std::vector<std::uint32_t> ids;
   /// `ids` are UIDs (UID SEARCH).
   bool uid = false;
   ///@{

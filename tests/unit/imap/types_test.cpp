@@ -177,6 +177,24 @@ TEST_CASE("imap types: malformed FETCH data", "[imap][types]") {
   }
 }
 
+TEST_CASE("imap types: ESEARCH ALL is bounded before it is expanded", "[imap][types]") {
+  // Found by fuzz_imap_response: "ALL 7,10:*" expanded to 16M numbers per decode.
+  for (const char* line :
+       {"* ESEARCH (TAG \"a3\") UID ALL 7,10:*\r\n", "* ESEARCH (TAG \"a3\") ALL 1:4194305\r\n",
+        "* ESEARCH ALL 1:3000000 ALL 3000001:4194305\r\n"}) {
+    std::error_code ec;
+    search_result r;
+    decode_search(parse_one(line), r, ec);
+    CHECK(ec == errc::bad_response);
+  }
+  std::error_code ec;
+  search_result r;
+  decode_search(parse_one("* ESEARCH ALL 1:4194304\r\n"), r, ec);
+  REQUIRE(!ec);
+  CHECK(r.ids.size() == 4194304u);
+  CHECK(r.ids.back() == 4194304u);
+}
+
 TEST_CASE("imap types: SEARCH, ESEARCH, NAMESPACE, ID, VANISHED", "[imap][types]") {
   std::error_code ec;
   search_result r;
