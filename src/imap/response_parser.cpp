@@ -1,6 +1,8 @@
 // IMAP response parser; the theory of operation is in include/mailproto/imap/response_parser.hpp.
 #include <mailproto/imap/response_parser.hpp>
 
+#include "imap/copy_short.hpp"
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -61,29 +63,7 @@ constexpr std::array<tok, 256> make_token_start() {
 }
 constexpr auto token_start = make_token_start();
 
-// memcpy for the short texts most tokens are, without a library call: fixed-size copies
-// that overlap, reading and writing only [p, p + n) and [d, d + n).
-inline void copy_short(char* d, const char* p, std::size_t n) noexcept {
-  if (n >= 16) {
-    std::memcpy(d, p, n);
-  } else if (n >= 8) {
-    std::uint64_t a, b;
-    std::memcpy(&a, p, 8);
-    std::memcpy(&b, p + n - 8, 8);
-    std::memcpy(d, &a, 8);
-    std::memcpy(d + n - 8, &b, 8);
-  } else if (n >= 4) {
-    std::uint32_t a, b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    std::memcpy(d, &a, 4);
-    std::memcpy(d + n - 4, &b, 4);
-  } else if (n > 0) {
-    d[0] = p[0];
-    d[n / 2] = p[n / 2];
-    d[n - 1] = p[n - 1];
-  }
-}
+using detail::copy_short;
 
 // Overwrites `s` with [p, p + n). The common case of a reused node whose old text was at
 // least as long needs neither an allocation nor a library call beyond memcpy.

@@ -1,6 +1,8 @@
 // Argument builders, result decoders and the modified UTF-7 mailbox codec (types.hpp).
 #include <mailproto/imap/types.hpp>
 
+#include "imap/copy_short.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -23,29 +25,7 @@ std::string upper(std::string_view s) {
   return o;
 }
 
-// memcpy for the short texts most tokens are, without a library call: fixed-size copies
-// that overlap, reading and writing only [p, p + n) and [d, d + n).
-inline void copy_short(char* d, const char* p, std::size_t n) noexcept {
-  if (n >= 16) {
-    std::memcpy(d, p, n);
-  } else if (n >= 8) {
-    std::uint64_t a, b;
-    std::memcpy(&a, p, 8);
-    std::memcpy(&b, p + n - 8, 8);
-    std::memcpy(d, &a, 8);
-    std::memcpy(d + n - 8, &b, 8);
-  } else if (n >= 4) {
-    std::uint32_t a, b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    std::memcpy(d, &a, 4);
-    std::memcpy(d + n - 4, &b, 4);
-  } else if (n > 0) {
-    d[0] = p[0];
-    d[n / 2] = p[n / 2];
-    d[n - 1] = p[n - 1];
-  }
-}
+using detail::copy_short;
 
 // Overwrites `s` with `t`, reusing its buffer: the common case of a field decoded again
 // into the same object (a text no longer than the last one) needs only a memcpy.
