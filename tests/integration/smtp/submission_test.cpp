@@ -5,6 +5,7 @@
 #include <mailproto/smtp/client.hpp>
 #include <mailproto/smtp/send.hpp>
 
+#include "integration/smtp/smtp_integration.hpp"
 #include "support/sandbox.hpp"
 
 #include <catch2/catch.hpp>
@@ -15,25 +16,9 @@
 
 using namespace mailproto;
 using mailproto::test_support::sandbox_env;
+using namespace smtp_integration;
 
 namespace {
-
-std::string unique_id() {
-  static std::mt19937_64 rng(std::random_device{}());
-  return std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "." +
-         std::to_string(rng() % 1000000);
-}
-
-net::connect_options submission(const sandbox_env& env, bool implicit = false) {
-  net::connect_options o;
-  o.host = env.host;
-  o.port = implicit ? env.smtps_port : env.smtp_port;
-  o.tls = implicit ? net::tls_mode::implicit : net::tls_mode::starttls;
-  o.tls_opts.cafile = env.cafile;
-  o.connect_timeout = std::chrono::seconds(10);
-  o.io_timeout = std::chrono::seconds(20);
-  return o;
-}
 
 smtp::client_options client_opts() {
   smtp::client_options o;
@@ -108,24 +93,6 @@ std::string json_str(const std::string& s) {
     out += c;
   }
   return out + "\"";
-}
-
-// Runs imap_fetch.py; returns its exit status and output.
-int read_back(const std::string& id, const std::string& expect_json, std::string& output) {
-  std::string cmd = "python3 '" MAILPROTO_TESTS_DIR "/integration/smtp/imap_fetch.py' '" + id +
-                    "' '" + expect_json + "' 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return -1;
-  char buf[512];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) output.append(buf, n);
-  return pclose(p);
-}
-
-smtp::envelope alice_to(std::vector<smtp::recipient> r) {
-  smtp::envelope e;
-  e.from = "alice@example.test";
-  e.recipients = std::move(r);
-  return e;
 }
 
 }  // namespace
