@@ -144,20 +144,37 @@ struct player::state {
       std::vector<std::string> secrets;
       bool complete = true;
       for (std::size_t i = 1; i < p.size(); ++i) {
-        std::size_t found;
-        if (p[i].empty()) {  // secret runs to the end of what was written (no CRLF case)
-          found = pending.size();
-        } else {
-          found = pending.find(p[i], pos + 1);
+        if (p[i].empty()) {  // the secret runs to the end of what was written (no CRLF case)
+          if (pending.size() <= pos) {
+            complete = false;
+            break;
+          }
+          secrets.push_back(pending.substr(pos));
+          pos = pending.size();
+          continue;
         }
-        if (found == std::string::npos || found <= pos) {
-          // Not there yet — unless a whole line already arrived, then it is a mismatch.
-          if (pending.find("\r\n", pos) != std::string::npos &&
-              (p[i].size() < 2 || p[i].substr(p[i].size() - 2) == "\r\n"))
-            return fail(errc::mismatch, where(e) + ": expected C: " + e.source.substr(3) +
-                                            "\n  but the client sent: " + shown(pending));
-          complete = false;
-          break;
+        // The secret is one non-empty run without CR or LF (a password, a SASL response), so
+        // the next piece starts somewhere in (pos, first CR/LF]. Take the first place where
+        // the piece has arrived whole; wait while a place still matches what has arrived.
+        const std::size_t eol = std::min(pending.find_first_of("\r\n", pos), pending.size());
+        std::size_t found = std::string::npos;
+        bool maybe = eol == pending.size();  // no line end yet: the secret may go on
+        for (std::size_t at = pos + 1; at <= eol; ++at) {
+          const std::size_t have = std::min(p[i].size(), pending.size() - at);
+          if (pending.compare(at, have, p[i], 0, have) != 0) continue;
+          if (have == p[i].size()) {
+            found = at;
+            break;
+          }
+          maybe = true;
+        }
+        if (found == std::string::npos) {
+          if (maybe) {
+            complete = false;
+            break;
+          }
+          return fail(errc::mismatch, where(e) + ": expected C: " + e.source.substr(3) +
+                                          "\n  but the client sent: " + shown(pending));
         }
         secrets.push_back(pending.substr(pos, found - pos));
         pos = found + p[i].size();

@@ -176,6 +176,7 @@ transcript transcript::parse(std::string_view text, std::string name) {
       bool crlf = true;
       s.bytes = unescape(body, crlf);
       if (crlf) s.bytes += "\r\n";
+      if (s.bytes.empty()) fail("an S: line ending in '\\' must send at least one byte");
     } else {
       s.type = step::kind::client;
       static constexpr std::string_view marker = "<redacted>";
@@ -191,10 +192,17 @@ transcript transcript::parse(std::string_view text, std::string name) {
           crlf = c2;
           break;
         }
+        if (!c2) fail("a lone '\\' before <redacted>: write '\\\\' for a backslash");
+        // Two secrets with nothing between them cannot be told apart (where does the
+        // first end?), and a secret cannot be followed by a lone '\' piece either.
+        if (pieces.size() > 1 && pieces.back().empty())
+          fail("two <redacted> markers need literal text between them");
         pos = m + marker.size();
       }
       if (crlf) pieces.back() += "\r\n";
       for (auto& p : pieces) s.bytes += p;
+      if (s.bytes.empty() && pieces.size() == 1)
+        fail("a C: line ending in '\\' must send at least one byte");
       if (pieces.size() > 1) s.pieces = std::move(pieces);
     }
     t.steps_.push_back(std::move(s));

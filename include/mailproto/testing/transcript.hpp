@@ -15,8 +15,9 @@
 //   `C: text`   the client must send exactly `text` followed by CRLF. Consecutive C: lines
 //               may arrive in one write (pipelining) or in several.
 //   `S:` / `C:` with nothing after the colon: an empty line (just CRLF).
-//   `<redacted>` inside a C: line matches one non-empty run of bytes the client sends there
-//               (a password, a SASL response). player::expect_secret() can pin its value.
+//   `<redacted>` inside a C: line matches one non-empty run of bytes without CR or LF that
+//               the client sends there (a password, a SASL response); two markers need
+//               literal text between them. player::expect_secret() can pin its value.
 //   `# ...`     comment; blank lines are ignored.
 //
 // Escapes inside S:/C: text (anything else, e.g. IMAP's `\Seen`, stays literal):

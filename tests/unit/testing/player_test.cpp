@@ -170,6 +170,56 @@ TEST_CASE("player: secrets match <redacted> and can be pinned", "[testing][playe
   }
 }
 
+// Found by fuzz_transcript: adjacent markers could never match (the first secret swallowed
+// the rest of the write), and an empty line with no CRLF sent nothing, so the player waited.
+TEST_CASE("transcript: ambiguous secrets and empty unterminated lines are refused",
+          "[testing][transcript]") {
+  CHECK_THROWS_WITH(testing::transcript::parse("C: <redacted><redacted>s\n", "adj.txt"),
+                    Catch::Contains("adj.txt:1") && Catch::Contains("literal text between"));
+  CHECK_THROWS_WITH(testing::transcript::parse("C: a\\<redacted>b\n", "bs.txt"),
+                    Catch::Contains("lone"));
+  CHECK_THROWS_WITH(testing::transcript::parse("S: ok\nC: \\\n", "e.txt"),
+                    Catch::Contains("e.txt:2") && Catch::Contains("at least one byte"));
+  CHECK_THROWS_WITH(testing::transcript::parse("S: \\\n"), Catch::Contains("at least one byte"));
+  // A secret at the end of an unterminated line, and one at the start, still work.
+  auto t = testing::transcript::parse("C: <redacted> x <redacted>\\\n");
+  REQUIRE(t.steps().size() == 1);
+  CHECK(t.steps()[0].pieces == std::vector<std::string>{"", " x ", ""});
+}
+
+// Found by fuzz_transcript: a secret followed by text with a line break inside (an escaped
+// \r\n in the C: line) was refused when the client wrote it in small pieces.
+TEST_CASE("player: secrets match whatever size the client's writes have", "[testing][player]") {
+  const std::string sent = "AUTH PLAIN hunter2 x\r\ny tail\r\n";
+  for (std::size_t chunk = 1; chunk <= sent.size(); ++chunk) {
+    testing::player peer(
+        testing::transcript::parse("C: AUTH PLAIN <redacted> x\\r\\ny <redacted>l\n"));
+    peer.expect_secret("hunter2");
+    peer.expect_secret("tai");
+    asio::io_context ctx;
+    testing::stream s(peer, ctx.get_executor());
+    std::error_code ec;
+    for (std::size_t pos = 0; pos < sent.size() && !ec; pos += chunk) {
+      asio::async_write(s, asio::buffer(sent.data() + pos, std::min(chunk, sent.size() - pos)),
+                        [&](std::error_code e, std::size_t) { ec = e; });
+      ctx.run();
+      ctx.restart();
+    }
+    INFO("write size " << chunk << ": " << peer.report());
+    CHECK_FALSE(ec);
+    CHECK(peer.finished());
+  }
+  // A secret never spans a line end: the next piece must follow on the same line.
+  testing::player peer(testing::transcript::parse("C: PASS <redacted>\n"));
+  asio::io_context ctx;
+  testing::stream s(peer, ctx.get_executor());
+  std::error_code ec;
+  asio::async_write(s, asio::buffer(std::string_view("PASS a\nb\r\n")),
+                    [&](std::error_code e, std::size_t) { ec = e; });
+  ctx.run();
+  CHECK(ec == testing::errc::mismatch);
+}
+
 TEST_CASE("all_deliveries covers whole, bytewise and every split", "[testing][player]") {
   auto t = testing::transcript::parse("S: abc\nC: x\nS: 12345\n");
   auto d = testing::all_deliveries(t);
