@@ -19,6 +19,7 @@ void client::set_event_handler(std::function<void(const event&)> h) {
 void client::stop_idle() {
   proto_->idle_stop() = true;
   asio::post(conn_.get_executor(), [this] { conn_.cancel(); });
+  conn_.wake();  // a sync idle() waiting in poll(2) lets the cancel run now
 }
 
 void client::cancel() {

@@ -25,6 +25,13 @@
 // without a trip through the reactor; likewise a read that follows a large read (a bulk
 // transfer) is first tried inline (transport::try_read). The sync API's completion is delivered
 // inline.
+// The sync API on the connection's own io_context waits for data without the reactor: the
+// caller is blocked in run() anyway, so a read that finds nothing waits in poll(2) in this
+// thread (transport::wait_readable) and then reads inline: after a command, one poll and one
+// recv instead of a recv that fails, an epoll_wait, a scheduler trip and a handler. Work
+// posted to the executor from another thread (imap::client::stop_idle) calls wake(), which
+// ends the poll through an eventfd; the read then takes the reactor path, where that work
+// runs. Transports without the path (the transcript player) always take the reactor path.
 #include <mailproto/net/connection.hpp>
 
 #include "net/tcp_transport.hpp"
@@ -33,14 +40,22 @@
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <future>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace mailproto::net {
 
 struct connection::impl : std::enable_shared_from_this<impl> {
   explicit impl(asio::any_io_executor e) : ex(std::move(e)), timer(ex) {}
+  ~impl() {
+    if (const int fd = wake_fd.load(); fd >= 0) ::close(fd);
+  }
 
   std::unique_ptr<asio::io_context> own_ctx;
   asio::any_io_executor ex;
@@ -66,6 +81,9 @@ struct connection::impl : std::enable_shared_from_this<impl> {
   unsigned inline_reads = 0;  // reads done inline in a row (transport::try_read)
   static constexpr std::size_t bulk_read = 4096;
   static constexpr unsigned max_inline_reads = 64;
+  bool sync_call = false;        // run() on the own io_context: reads may wait in poll(2)
+  bool after_write = false;      // the last I/O step was a write: a read waits before trying
+  std::atomic<int> wake_fd{-1};  // eventfd for wake(), made at the first poll wait
   bool timer_armed = false;
   clock::time_point timer_expiry{};  // when the armed timer fires
   bool step_pending = false;         // an I/O step with a deadline is outstanding
@@ -118,6 +136,51 @@ struct connection::impl : std::enable_shared_from_this<impl> {
     return ec;
   }
 
+  // The sync read (see the top): try inline, else wait in poll(2) and try again, until the
+  // step's deadline. nullopt: take the reactor path (the transport cannot wait this way, or
+  // wake() asked for the executor's posted work to run).
+  std::optional<io_result> sync_read(const action& a) {
+    const auto limit = clock::now() + deadline_for(a);
+    bool try_now = !std::exchange(after_write, false);
+    for (;;) {
+      if (try_now) {
+        std::error_code rec;
+        const std::size_t n = t->try_read(asio::buffer(rbuf.get(), rbuf_size), rec);
+        if (rec || n > 0) {
+          last_read = n;
+          std::string_view data(rbuf.get(), n);
+          if (!data.empty() && tr.enabled()) tr.server(data);
+          return completed(rec, data);
+        }
+      }
+      try_now = true;
+      const auto now = clock::now();
+      if (now >= limit) {
+        why = interrupt::timeout;
+        return completed(asio::error::operation_aborted, {});
+      }
+      std::error_code wec;
+      const int w = t->wait_readable(std::chrono::ceil<std::chrono::milliseconds>(limit - now),
+                                     wake_fd_for_wait(), wec);
+      if (w == 2) {
+        std::uint64_t v;
+        (void)!::read(wake_fd.load(), &v, sizeof v);
+        return std::nullopt;
+      }
+      if (w < 0) return std::nullopt;
+      if (wec) return completed(wec, {});
+    }
+  }
+
+  int wake_fd_for_wait() {
+    int fd = wake_fd.load();
+    if (fd < 0) {
+      fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+      if (fd >= 0) wake_fd.store(fd);
+    }
+    return fd;
+  }
+
   // Completion of an I/O step: end its deadline, translate the error, trace, resume.
   void io_done(std::error_code ec, std::string_view data) { step(completed(ec, data)); }
 
@@ -162,10 +225,15 @@ struct connection::impl : std::enable_shared_from_this<impl> {
             r = io_result{make_error_code(errc::not_connected), {}};
             continue;
           }
-          // Bulk transfer (the last read was large): the next bytes are probably there
-          // already; take them inline, a bounded number of times in a row so that other
-          // work on the executor is not starved.
-          if (last_read >= bulk_read && inline_reads < max_inline_reads) {
+          if (sync_call) {
+            if (auto res = sync_read(a)) {
+              r = *res;
+              continue;
+            }
+          } else if (last_read >= bulk_read && inline_reads < max_inline_reads) {
+            // Bulk transfer (the last read was large): the next bytes are probably there
+            // already; take them inline, a bounded number of times in a row so that other
+            // work on the executor is not starved.
             std::error_code rec;
             const std::size_t n = t->try_read(asio::buffer(rbuf.get(), rbuf_size), rec);
             if (rec || n > 0) {
@@ -194,6 +262,7 @@ struct connection::impl : std::enable_shared_from_this<impl> {
             continue;
           }
           if (tr.enabled()) tr.client(a.bytes, a.secrets);
+          after_write = true;
           std::error_code wec;
           const std::size_t n = t->try_write(asio::buffer(a.bytes.data(), a.bytes.size()), wec);
           if (wec || n == a.bytes.size()) {
@@ -306,6 +375,10 @@ void connection::run(operation& op, std::error_code& ec) {
     // The caller is blocked right here: the completion needs no post (it would cost a
     // trip through the scheduler per call).
     impl_->done_inline = !impl_->op;
+    // Reads wait in poll(2) (see the top). The eventfd exists before anything can wait, so
+    // a wake() from another thread is never lost.
+    const bool sync = !impl_->op && impl_->wake_fd_for_wait() >= 0;
+    if (sync) impl_->sync_call = true;
     start(op, [&](std::error_code e) {
       finished = true;
       ec = e;
@@ -314,6 +387,7 @@ void connection::run(operation& op, std::error_code& ec) {
     ctx.restart();
     while (!finished && ctx.run_one() > 0) {
     }
+    if (sync) impl_->sync_call = false;
     if (!finished) ec = make_error_code(errc::connection_unusable);
     return;
   }
@@ -329,6 +403,13 @@ void connection::cancel() {
   impl_->why = impl::interrupt::cancel;
   if (impl_->t) impl_->t->cancel();
   impl_->disarm_timer();
+}
+
+void connection::wake() {
+  if (const int fd = impl_->wake_fd.load(); fd >= 0) {
+    const std::uint64_t one = 1;
+    (void)!::write(fd, &one, sizeof one);
+  }
 }
 
 void connection::close() {

@@ -42,11 +42,13 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -317,6 +319,50 @@ class tcp_transport final : public transport {
     return tls_read(buf, ec, want);
   }
 
+  // The synchronous API's wait (transport.hpp): poll(2) in the caller's thread instead of a
+  // trip through the reactor (epoll_wait, the scheduler, a handler) per wait. Same buffer
+  // policy and low-water mark as wait_read; the low-water fallback is the poll's own timeout
+  // here, not a timer.
+  int wait_readable(std::chrono::milliseconds timeout, int wake_fd, std::error_code& ec) override {
+    ec = {};
+    if (!sock_.is_open() || reading_ || writing_) return -1;
+    if (ssl_) {
+      if (SSL_has_pending(ssl_.get())) return 1;
+      if (SSL_want_write(ssl_.get())) return -1;  // progress needs a write: the async path
+      if (read_since_wait_ < bulk_bytes) (void)SSL_free_buffers(ssl_.get());
+      read_since_wait_ = 0;
+    }
+    apply_low_water();
+    using clock = std::chrono::steady_clock;
+    using std::chrono::ceil;
+    using ms = std::chrono::milliseconds;
+    const auto limit = clock::now() + timeout;
+    pollfd fds[2] = {{sock_.native_handle(), POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    for (;;) {
+      const auto now = clock::now();
+      if (now >= limit) return 0;
+      ms left = ceil<ms>(limit - now);
+      if (low_water_ > 1) {
+        const auto fallback_at = low_water_since_ + low_water_fallback;
+        if (now >= fallback_at) {
+          set_low_water_option(1);
+          continue;
+        }
+        left = std::min(left, ceil<ms>(fallback_at - now));
+      }
+      const int r = ::poll(fds, wake_fd >= 0 ? 2 : 1,
+                           static_cast<int>(std::min<ms::rep>(left.count(), INT_MAX)));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        ec = std::error_code(errno, std::system_category());
+        return 0;
+      }
+      if (r == 0) continue;
+      if (wake_fd >= 0 && (fds[1].revents & POLLIN)) return 2;
+      return 1;  // readable, or an error / hang-up that the read will report
+    }
+  }
+
   // ------------------------------------------------------------------ writes
 
   void async_write(asio::const_buffer buf, handler h) override {
@@ -536,13 +582,16 @@ class tcp_transport final : public transport {
 
   // Before a wait for data: the low-water mark from the expect_bytes hint (used once).
   void set_low_water() {
+    apply_low_water();
+    if (low_water_ > 1 && !fallback_armed_) arm_fallback(low_water_fallback);
+  }
+
+  void apply_low_water() {
     const std::size_t announced = std::exchange(expect_, 0);
     const int want =
         announced >= low_water_margin + low_water_batch ? static_cast<int>(low_water_batch) : 1;
     if (want != low_water_) set_low_water_option(want);
-    if (low_water_ <= 1) return;
-    low_water_since_ = std::chrono::steady_clock::now();
-    if (!fallback_armed_) arm_fallback(low_water_fallback);
+    if (low_water_ > 1) low_water_since_ = std::chrono::steady_clock::now();
   }
 
   void set_low_water_option(int v) {

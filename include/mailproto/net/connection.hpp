@@ -75,6 +75,10 @@ class connection {
 
   /// Cancel the running operation (it completes with errc::cancelled).
   void cancel();
+  /// Thread-safe: wake a synchronous run() that blocks waiting for data in this thread, so
+  /// that work posted to the connection's executor (e.g. a cancel()) runs now rather than
+  /// when the data or the deadline comes. No effect otherwise.
+  void wake();
   /// Close the transport now (no TLS close_notify).
   void close();
 

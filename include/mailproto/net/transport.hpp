@@ -8,6 +8,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/buffer.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <system_error>
@@ -67,6 +68,18 @@ class transport {
   /// sends less than announced costs latency, never a hang. It applies to the next wait
   /// only; 0 means nothing is known. The default ignores it.
   virtual void expect_bytes(std::size_t n) { (void)n; }
+  /// Optional path for the synchronous API, whose caller is blocked anyway: block the
+  /// calling thread (poll(2)) until a try_read can make progress — bytes or an error on the
+  /// socket, or bytes the stream already holds — for at most `timeout`, also waking when
+  /// `wake_fd` (an eventfd, -1 for none) becomes readable. Returns 1: try_read next; 0: the
+  /// timeout passed or `wake_fd` fired, nothing read; -1: this stream cannot wait this way
+  /// now (use async_read_some). `ec`: a failure of the wait itself. The default: -1.
+  virtual int wait_readable(std::chrono::milliseconds timeout, int wake_fd, std::error_code& ec) {
+    (void)timeout;
+    (void)wake_fd;
+    ec = {};
+    return -1;
+  }
   /// Client-side TLS handshake with verification as configured.
   virtual void async_tls_handshake(handler h) = 0;
   /// TLS close_notify; then the stream is plain again (only for closing).

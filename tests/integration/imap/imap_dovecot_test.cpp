@@ -292,6 +292,39 @@ TEST_CASE("imap dovecot: IDLE sees a message APPENDed by a second connection",
   c.logout();
 }
 
+// stop_idle() from another thread ends a synchronous idle() at once (the sync API waits in
+// poll(2), which connection::wake() interrupts), and the session goes on.
+TEST_CASE("imap dovecot: stop_idle from another thread ends a sync IDLE promptly",
+          "[integration][imap]") {
+  MAILPROTO_REQUIRE_SANDBOX(env);
+  client c;
+  c.connect(opts(env, true));
+  c.login(env.bob.user, env.bob.password);
+  c.select("INBOX");
+  for (int round = 0; round < 3; ++round) {
+    std::atomic<bool> started{false};
+    std::thread other([&] {
+      while (!started) std::this_thread::sleep_for(1ms);
+      std::this_thread::sleep_for(200ms);
+      c.stop_idle();
+    });
+    idle_options io;
+    io.interval = 60s;
+    io.on_event = [](const event&) { return true; };
+    started = true;
+    const auto t0 = std::chrono::steady_clock::now();
+    std::error_code ec;
+    c.idle(io, ec);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    other.join();
+    INFO("round " << round << ": " << ec.message());
+    CHECK_FALSE(ec);
+    CHECK(took < 5s);
+    c.noop();  // DONE was sent and the tagged OK read: the session is in step
+  }
+  c.logout();
+}
+
 TEST_CASE("imap dovecot: certificate verification fails against the wrong CA",
           "[integration][imap]") {
   MAILPROTO_REQUIRE_SANDBOX(env);
