@@ -216,6 +216,51 @@ TEST_CASE("a server that accepts and never speaks times out", "[integration][net
   CHECK(took < std::chrono::seconds(5));
 }
 
+// The synchronous API waits for a reply in poll(2) (transport::wait_readable), not in the
+// reactor: that wait must end at the step's deadline too, and a late greeting must still be
+// read.
+TEST_CASE("plain: a server that never sends its greeting times out in the sync read",
+          "[integration][net]") {
+  for (const bool speaks_late : {false, true}) {
+    tiny_peer peer([speaks_late](asio::ip::tcp::socket& s) {
+      std::error_code ec;
+      if (speaks_late) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        asio::write(s, asio::buffer(std::string("220 late but fine ESMTP\r\n")), ec);
+      }
+      char c[512];
+      while (!ec) {  // answer EHLO and QUIT when greeted late; otherwise stay silent
+        const std::size_t n = s.read_some(asio::buffer(c), ec);
+        const std::string got(c, ec ? 0 : n);
+        if (speaks_late && got.find("EHLO") != std::string::npos)
+          asio::write(s, asio::buffer(std::string("250 ok\r\n")), ec);
+        if (speaks_late && got.find("QUIT") != std::string::npos)
+          asio::write(s, asio::buffer(std::string("221 bye\r\n")), ec);
+      }
+    });
+    net::connect_options o;
+    o.host = "127.0.0.1";
+    o.port = peer.port();
+    o.tls = tls_mode::none;
+    o.io_timeout = std::chrono::milliseconds(speaks_late ? 3000 : 700);
+    const auto t0 = std::chrono::steady_clock::now();
+    net::connection conn;
+    std::error_code ec;
+    auto r = net::probe(conn, o, probe_protocol::smtp, ec);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    INFO("speaks late: " << speaks_late << ", " << ec.message());
+    if (speaks_late) {
+      CHECK_FALSE(ec);
+      CHECK(r.greeting.find("late but fine") != std::string::npos);
+      CHECK(took >= std::chrono::milliseconds(250));
+    } else {
+      CHECK(ec == net::errc::timeout);
+      CHECK(took >= std::chrono::milliseconds(600));
+      CHECK(took < std::chrono::seconds(5));
+    }
+  }
+}
+
 TEST_CASE("connect to a listening socket whose backlog is full times out", "[integration][net]") {
   // listen(0) and fill the accept queue: the kernel then drops further SYNs, so connect()
   // itself never completes — the connect deadline must end it.
