@@ -144,16 +144,8 @@ struct player::state {
       std::vector<std::string> secrets;
       bool complete = true;
       for (std::size_t i = 1; i < p.size(); ++i) {
-        if (p[i].empty()) {  // the secret runs to the end of what was written (no CRLF case)
-          if (pending.size() <= pos) {
-            complete = false;
-            break;
-          }
-          secrets.push_back(pending.substr(pos));
-          pos = pending.size();
-          continue;
-        }
-        // The secret is one non-empty run without CR or LF (a password, a SASL response), so
+        // The secret is one non-empty run without CR or LF (a password, a SASL response) and
+        // is always followed by a non-empty piece (the loader refuses anything else), so
         // the next piece starts somewhere in (pos, first CR/LF]. Take the first place where
         // the piece has arrived whole; wait while a place still matches what has arrived.
         const std::size_t eol = std::min(pending.find_first_of("\r\n", pos), pending.size());

@@ -200,6 +200,10 @@ transcript transcript::parse(std::string_view text, std::string name) {
         pos = m + marker.size();
       }
       if (crlf) pieces.back() += "\r\n";
+      // A secret that ends an unterminated line would run to wherever the client's write
+      // happens to end, swallowing the next line's bytes when writes are coalesced.
+      if (pieces.size() > 1 && pieces.back().empty())
+        fail("<redacted> cannot end a line without CRLF (nothing would mark where it ends)");
       for (auto& p : pieces) s.bytes += p;
       if (s.bytes.empty() && pieces.size() == 1)
         fail("a C: line ending in '\\' must send at least one byte");
