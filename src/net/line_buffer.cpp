@@ -11,6 +11,7 @@ bool is_safe_wire_value(std::string_view s) noexcept {
 }
 
 void line_buffer::feed(std::string_view bytes) {
+  if (borrowed_) keep();
   // Compact before growing: what was returned already is dropped, so the buffer holds at
   // most one partial line plus the newest read.
   if (start_ > 0 && (start_ == buf_.size() || start_ > buf_.size() / 2)) {
@@ -21,9 +22,31 @@ void line_buffer::feed(std::string_view bytes) {
   buf_.append(bytes);
 }
 
+void line_buffer::feed_borrowed(std::string_view bytes) {
+  if (borrowed_ || start_ != buf_.size()) {  // something pending: append behind it
+    feed(bytes);
+    return;
+  }
+  buf_.clear();
+  ext_ = bytes;
+  borrowed_ = true;
+  start_ = scan_ = 0;
+}
+
+void line_buffer::keep() {
+  if (!borrowed_) return;
+  const std::string_view rest = ext_.substr(start_);
+  buf_.assign(rest.data(), rest.size());
+  scan_ -= start_;
+  start_ = 0;
+  ext_ = {};
+  borrowed_ = false;
+}
+
 std::optional<std::string_view> line_buffer::next_line(std::error_code& ec) {
-  const char* base = buf_.data();
-  const std::size_t end = buf_.size();
+  const std::string_view d = data();
+  const char* base = d.data();
+  const std::size_t end = d.size();
   if (scan_ < start_) scan_ = start_;
   const void* hit = scan_ < end ? std::memchr(base + scan_, '\n', end - scan_) : nullptr;
   if (!hit) {
@@ -49,12 +72,14 @@ std::optional<std::string_view> line_buffer::next_line(std::error_code& ec) {
 }
 
 void line_buffer::consume(std::size_t n) noexcept {
-  start_ += std::min(n, buf_.size() - start_);
+  start_ += std::min(n, data().size() - start_);
   if (scan_ < start_) scan_ = start_;
 }
 
 void line_buffer::clear() noexcept {
   buf_.clear();
+  ext_ = {};
+  borrowed_ = false;
   start_ = scan_ = 0;
   bare_lf_ = false;
 }

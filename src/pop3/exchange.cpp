@@ -71,7 +71,9 @@ net::action exchange::resume(const net::io_result& r) {
         break;
       case io::read:
         if (r.ec) return io_failed(r.ec);
-        p_.parser().feed(r.data);
+        // Read in place: a bulk RETR's lines go to the sink without a copy into the
+        // parser's buffer; what is left is kept below, before the next read reuses r.data.
+        p_.parser().feed_borrowed(r.data);
         break;
       case io::tls:
         if (r.ec) return io_failed(r.ec);
@@ -89,7 +91,9 @@ net::action exchange::resume(const net::io_result& r) {
         return finish(err_);
     }
   }
-  return pump();
+  net::action a = pump();
+  p_.parser().keep();
+  return a;
 }
 
 net::action exchange::pump() {

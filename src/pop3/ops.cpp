@@ -379,6 +379,7 @@ struct stream_state {
   std::string chunk;
   std::uint64_t bytes = 0;
   static constexpr std::size_t flush_at = 64 * 1024;
+  static constexpr std::size_t direct_at = 4096;
 
   void line(std::string_view l, std::error_code& ec) {
     chunk.append(l);
@@ -386,10 +387,11 @@ struct stream_state {
     bytes += l.size() + 2;
     if (chunk.size() >= flush_at) flush(ec);
   }
-  // A run of complete lines (CRLFs included): appended, or passed on directly when large.
+  // A run of complete lines (CRLFs included): a short one is appended; a long one (most of
+  // a read, in a bulk transfer) goes to the sink as it is, without a copy.
   void block(std::string_view b, std::error_code& ec) {
     bytes += b.size();
-    if (chunk.size() + b.size() < flush_at) {
+    if (b.size() < direct_at && chunk.size() + b.size() < flush_at) {
       chunk.append(b);
       return;
     }

@@ -31,6 +31,15 @@ class line_buffer {
   /// Append received bytes.
   void feed(std::string_view bytes);
 
+  /// Zero-copy feed for bulk transfers: when nothing is pending, the buffer reads `bytes`
+  /// where they are instead of copying them (otherwise it appends, as feed()). The caller
+  /// must call keep() before that memory changes (its next read); until then the bytes are
+  /// borrowed.
+  void feed_borrowed(std::string_view bytes);
+  /// Copy what is still pending of borrowed bytes into the buffer's own storage (a partial
+  /// line, usually): from then on the caller's memory is no longer used.
+  void keep();
+
   /// The next complete line without its CRLF (a bare LF also ends a line; `bare_lf()` then
   /// reports it). The view stays valid until the next call of any non-const member.
   /// Returns nullopt when no complete line is buffered; `ec` is set to
@@ -42,11 +51,11 @@ class line_buffer {
 
   /// Bytes buffered and not yet returned as lines (e.g. a literal's content, or data
   /// that arrived before a TLS handshake).
-  std::string_view pending() const noexcept { return std::string_view(buf_).substr(start_); }
+  std::string_view pending() const noexcept { return data().substr(start_); }
   /// Drop `n` bytes from the front of pending().
   void consume(std::size_t n) noexcept;
   /// True when nothing is pending.
-  bool empty() const noexcept { return start_ == buf_.size(); }
+  bool empty() const noexcept { return start_ == data().size(); }
   /// Drop everything buffered.
   void clear() noexcept;
   /// The bound on one line, in bytes without CRLF.
@@ -55,7 +64,12 @@ class line_buffer {
   void set_max_line(std::size_t n) noexcept { max_line_ = n; }
 
  private:
+  // The bytes being read: the borrowed view while there is one, else the own buffer.
+  std::string_view data() const noexcept { return borrowed_ ? ext_ : std::string_view(buf_); }
+
   std::string buf_;
+  std::string_view ext_;   // borrowed bytes (feed_borrowed), valid until keep()
+  bool borrowed_ = false;  // start_/scan_ index ext_ instead of buf_
   std::size_t start_ = 0;  // first byte not yet returned
   std::size_t scan_ = 0;   // where the search for LF resumes
   std::size_t max_line_;

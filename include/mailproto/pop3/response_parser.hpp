@@ -83,6 +83,11 @@ class response_parser {
 
   /// Append received bytes.
   void feed(std::string_view bytes) { lines_.feed(bytes); }
+  /// Zero-copy feed (net::line_buffer::feed_borrowed): `bytes` are read in place until
+  /// keep(), which the caller must call before that memory changes.
+  void feed_borrowed(std::string_view bytes) { lines_.feed_borrowed(bytes); }
+  /// Copy what is pending of borrowed bytes into the parser's own buffer.
+  void keep() { lines_.keep(); }
 
   /// Whether the next status line starts a multi-line response if it is "+OK" (the caller
   /// knows from the command it sent). `allow_continuation`: accept "+ " (during AUTH).
