@@ -4,6 +4,10 @@
 
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace mailproto::pop3 {
 
 server_reply response::to_reply() const {
@@ -96,6 +100,34 @@ response_parser::event response_parser::next(std::error_code& ec) {
     // The run of complete, ordinary lines at the front of the buffer, handed over as is.
     const std::string_view p = lines_.pending();
     std::size_t pos = 0;
+#if defined(__SSE2__)
+    // 16 bytes at a time: every LF in the block is checked in turn (CR before it, the line
+    // within max_line, the next line not starting with '.'), without a memchr call per line.
+    if (p.empty() || p[0] != '.') {
+      const __m128i lf_v = _mm_set1_epi8('\n');
+      std::size_t i = 0;
+      bool stop = false;
+      while (!stop && i + 16 <= p.size()) {
+        unsigned m = static_cast<unsigned>(_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p.data() + i)), lf_v)));
+        while (m != 0) {
+          const std::size_t lf = i + static_cast<std::size_t>(__builtin_ctz(m));
+          m &= m - 1;
+          if (lf == pos || p[lf - 1] != '\r' || lf - 1 - pos > limits_.max_line) {
+            stop = true;
+            break;
+          }
+          pos = lf + 1;
+          if (pos < p.size() && p[pos] == '.') {
+            stop = true;
+            break;
+          }
+        }
+        i += 16;
+      }
+      if (stop) goto handed_over;
+    }
+#endif
     while (pos < p.size() && p[pos] != '.') {
       const void* hit = std::memchr(p.data() + pos, '\n', p.size() - pos);
       if (!hit) break;
@@ -103,6 +135,9 @@ response_parser::event response_parser::next(std::error_code& ec) {
       if (lf == pos || p[lf - 1] != '\r' || lf - 1 - pos > limits_.max_line) break;
       pos = lf + 1;
     }
+#if defined(__SSE2__)
+  handed_over:
+#endif
     if (pos > 0) {
       data_ = p.substr(0, pos);
       lines_.consume(pos);
