@@ -63,18 +63,7 @@ constexpr std::array<tok, 256> make_token_start() {
 }
 constexpr auto token_start = make_token_start();
 
-using detail::copy_short;
-
-// Overwrites `s` with [p, p + n). The common case of a reused node whose old text was at
-// least as long needs neither an allocation nor a library call beyond memcpy.
-inline void set_text(std::string& s, const char* p, std::size_t n) {
-  if (n <= s.size()) {
-    copy_short(s.data(), p, n);
-    s.erase(n);
-  } else {
-    s.assign(p, n);
-  }
-}
+using detail::set_text;
 
 // The tokenizer's per-node helper is a lambda called from every token kind; inlining it
 // keeps the open list's cursor in registers.

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstring>
 
 namespace mailproto::imap {
 namespace {
@@ -25,18 +24,9 @@ std::string upper(std::string_view s) {
   return o;
 }
 
-using detail::copy_short;
-
-// Overwrites `s` with `t`, reusing its buffer: the common case of a field decoded again
-// into the same object (a text no longer than the last one) needs only a memcpy.
+// Overwrites a decoded field with a value's text, reusing the field's buffer.
 inline void set_text(std::string& s, const std::string& t) {
-  const std::size_t n = t.size();
-  if (n <= s.size()) {
-    copy_short(s.data(), t.data(), n);
-    s.erase(n);
-  } else {
-    s.assign(t);
-  }
+  detail::set_text(s, t.data(), t.size());
 }
 
 std::optional<std::uint32_t> parse_u32(std::string_view s) {

@@ -143,16 +143,8 @@ struct connection::impl : std::enable_shared_from_this<impl> {
     const auto limit = clock::now() + deadline_for(a);
     bool try_now = !std::exchange(after_write, false);
     for (;;) {
-      if (try_now) {
-        std::error_code rec;
-        const std::size_t n = t->try_read(asio::buffer(rbuf.get(), rbuf_size), rec);
-        if (rec || n > 0) {
-          last_read = n;
-          std::string_view data(rbuf.get(), n);
-          if (!data.empty() && tr.enabled()) tr.server(data);
-          return completed(rec, data);
-        }
-      }
+      if (try_now)
+        if (auto res = inline_read()) return res;
       try_now = true;
       const auto now = clock::now();
       if (now >= limit) {
@@ -170,6 +162,18 @@ struct connection::impl : std::enable_shared_from_this<impl> {
       if (w < 0) return std::nullopt;
       if (wec) return completed(wec, {});
     }
+  }
+
+  // A non-blocking read into rbuf (transport::try_read): the step's result when it brought
+  // bytes or an error, nullopt when nothing was ready.
+  std::optional<io_result> inline_read() {
+    std::error_code rec;
+    const std::size_t n = t->try_read(asio::buffer(rbuf.get(), rbuf_size), rec);
+    if (!rec && n == 0) return std::nullopt;
+    last_read = n;
+    std::string_view data(rbuf.get(), n);
+    if (!data.empty() && tr.enabled()) tr.server(data);
+    return completed(rec, data);
   }
 
   int wake_fd_for_wait() {
@@ -234,14 +238,9 @@ struct connection::impl : std::enable_shared_from_this<impl> {
             // Bulk transfer (the last read was large): the next bytes are probably there
             // already; take them inline, a bounded number of times in a row so that other
             // work on the executor is not starved.
-            std::error_code rec;
-            const std::size_t n = t->try_read(asio::buffer(rbuf.get(), rbuf_size), rec);
-            if (rec || n > 0) {
+            if (auto res = inline_read()) {
               ++inline_reads;
-              last_read = n;
-              std::string_view data(rbuf.get(), n);
-              if (!data.empty() && tr.enabled()) tr.server(data);
-              r = completed(rec, data);
+              r = *res;
               continue;
             }
           }

@@ -329,8 +329,7 @@ class tcp_transport final : public transport {
     if (ssl_) {
       if (SSL_has_pending(ssl_.get())) return 1;
       if (SSL_want_write(ssl_.get())) return -1;  // progress needs a write: the async path
-      if (read_since_wait_ < bulk_bytes) (void)SSL_free_buffers(ssl_.get());
-      read_since_wait_ = 0;
+      release_buffers_if_quiet();
     }
     apply_low_water();
     using clock = std::chrono::steady_clock;
@@ -574,10 +573,14 @@ class tcp_transport final : public transport {
   // quiet (a reply, IDLE): give OpenSSL's record buffers back. After a bulk read the next
   // bytes are probably on their way: keep them.
   void wait_read(handler h) {
-    if (read_since_wait_ < bulk_bytes) (void)SSL_free_buffers(ssl_.get());
-    read_since_wait_ = 0;
+    release_buffers_if_quiet();
     set_low_water();
     wait(SSL_ERROR_WANT_READ, &tcp_transport::resume_read, std::move(h));
+  }
+
+  void release_buffers_if_quiet() {
+    if (read_since_wait_ < bulk_bytes) (void)SSL_free_buffers(ssl_.get());
+    read_since_wait_ = 0;
   }
 
   // Before a wait for data: the low-water mark from the expect_bytes hint (used once).

@@ -100,44 +100,30 @@ response_parser::event response_parser::next(std::error_code& ec) {
     // The run of complete, ordinary lines at the front of the buffer, handed over as is.
     const std::string_view p = lines_.pending();
     std::size_t pos = 0;
+    // Takes the line ending at the LF at `lf` into the run. False when the run ends: before
+    // that line (a bare LF, a line over max_line: the line path reports them) or after it
+    // (the next line starts with '.': stuffed, or the terminator).
+    auto take = [&](std::size_t lf) {
+      if (lf == pos || p[lf - 1] != '\r' || lf - 1 - pos > limits_.max_line) return false;
+      pos = lf + 1;
+      return pos == p.size() || p[pos] != '.';
+    };
+    bool more = p.empty() || p[0] != '.';
 #if defined(__SSE2__)
-    // 16 bytes at a time: every LF in the block is checked in turn (CR before it, the line
-    // within max_line, the next line not starting with '.'), without a memchr call per line.
-    if (p.empty() || p[0] != '.') {
-      const __m128i lf_v = _mm_set1_epi8('\n');
-      std::size_t i = 0;
-      bool stop = false;
-      while (!stop && i + 16 <= p.size()) {
-        unsigned m = static_cast<unsigned>(_mm_movemask_epi8(
-            _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p.data() + i)), lf_v)));
-        while (m != 0) {
-          const std::size_t lf = i + static_cast<std::size_t>(__builtin_ctz(m));
-          m &= m - 1;
-          if (lf == pos || p[lf - 1] != '\r' || lf - 1 - pos > limits_.max_line) {
-            stop = true;
-            break;
-          }
-          pos = lf + 1;
-          if (pos < p.size() && p[pos] == '.') {
-            stop = true;
-            break;
-          }
-        }
-        i += 16;
-      }
-      if (stop) goto handed_over;
+    // 16 bytes at a time: every LF of a block in turn, without a memchr call per line.
+    const __m128i lf_v = _mm_set1_epi8('\n');
+    for (std::size_t i = 0; more && i + 16 <= p.size(); i += 16) {
+      unsigned m = static_cast<unsigned>(_mm_movemask_epi8(
+          _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p.data() + i)), lf_v)));
+      for (; more && m != 0; m &= m - 1)
+        more = take(i + static_cast<std::size_t>(__builtin_ctz(m)));
     }
 #endif
-    while (pos < p.size() && p[pos] != '.') {
+    while (more && pos < p.size()) {  // the rest (or all, without SSE2)
       const void* hit = std::memchr(p.data() + pos, '\n', p.size() - pos);
       if (!hit) break;
-      const auto lf = static_cast<std::size_t>(static_cast<const char*>(hit) - p.data());
-      if (lf == pos || p[lf - 1] != '\r' || lf - 1 - pos > limits_.max_line) break;
-      pos = lf + 1;
+      more = take(static_cast<std::size_t>(static_cast<const char*>(hit) - p.data()));
     }
-#if defined(__SSE2__)
-  handed_over:
-#endif
     if (pos > 0) {
       data_ = p.substr(0, pos);
       lines_.consume(pos);

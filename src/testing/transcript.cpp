@@ -194,7 +194,7 @@ transcript transcript::parse(std::string_view text, std::string name) {
         }
         if (!c2) fail("a lone '\\' before <redacted>: write '\\\\' for a backslash");
         // Two secrets with nothing between them cannot be told apart (where does the
-        // first end?), and a secret cannot be followed by a lone '\' piece either.
+        // first end?).
         if (pieces.size() > 1 && pieces.back().empty())
           fail("two <redacted> markers need literal text between them");
         pos = m + marker.size();

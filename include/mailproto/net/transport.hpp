@@ -72,8 +72,8 @@ class transport {
   /// calling thread (poll(2)) until a try_read can make progress — bytes or an error on the
   /// socket, or bytes the stream already holds — for at most `timeout`, also waking when
   /// `wake_fd` (an eventfd, -1 for none) becomes readable. Returns 1: try_read next; 0: the
-  /// timeout passed or `wake_fd` fired, nothing read; -1: this stream cannot wait this way
-  /// now (use async_read_some). `ec`: a failure of the wait itself. The default: -1.
+  /// timeout passed; 2: `wake_fd` fired (it is left readable); -1: this stream cannot wait
+  /// this way now (use async_read_some). `ec`: a failure of the wait itself. The default: -1.
   virtual int wait_readable(std::chrono::milliseconds timeout, int wake_fd, std::error_code& ec) {
     (void)timeout;
     (void)wake_fd;
