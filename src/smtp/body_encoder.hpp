@@ -28,6 +28,7 @@ class body_encoder {
     }
     const char* p = in.data();
     const char* const end = p + in.size();
+    out.reserve(out.size() + in.size() + 8);  // geometric growth, not one step per line
     while (p < end) {
       if (cr_pending_) {
         cr_pending_ = false;
@@ -58,6 +59,12 @@ class body_encoder {
       const char* lf = static_cast<const char*>(std::memchr(p, '\n', end - p));
       const char* stop = lf ? lf : end;
       const char* cr = static_cast<const char*>(std::memchr(p, '\r', stop - p));
+      if (cr && cr + 1 == lf) {  // the usual case: the run and its CRLF in one append
+        out.append(p, lf + 1);
+        at_line_start_ = true;
+        p = lf + 1;
+        continue;
+      }
       if (cr) stop = cr;
       out.append(p, stop);
       p = stop;
@@ -70,10 +77,14 @@ class body_encoder {
   static std::uint64_t transmitted_size(std::string_view raw, mode m) {
     if (m == mode::binary) return raw.size();
     std::uint64_t n = raw.size();
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '\r' && (i + 1 == raw.size() || raw[i + 1] != '\n')) ++n;  // bare CR
-      if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r')) ++n;               // bare LF
-    }
+    const char* const b = raw.data();
+    const char* const e = b + raw.size();
+    // Each LF without a CR before it and each CR without an LF after it becomes a CRLF: one
+    // more octet. Found with memchr, not byte by byte (a body is mostly ordinary bytes).
+    for (const char* p = b; (p = static_cast<const char*>(std::memchr(p, '\n', e - p))); ++p)
+      if (p == b || p[-1] != '\r') ++n;  // bare LF
+    for (const char* p = b; (p = static_cast<const char*>(std::memchr(p, '\r', e - p))); ++p)
+      if (p + 1 == e || p[1] != '\n') ++n;  // bare CR
     const char last = raw.empty() ? '\n' : raw.back();
     if (last != '\n' && last != '\r') n += 2;  // the CRLF a last line without one gets
     return n;

@@ -65,10 +65,7 @@ batch_error::batch_error(std::error_code ec, server_reply reply, std::vector<bat
 
 std::vector<batch_result> client::send_batch(std::span<const batch_message> messages,
                                              const send_options& opts, std::error_code& ec) {
-  return run(conn_,
-             *detail::make_batch_op(
-                 proto_, std::vector<batch_message>(messages.begin(), messages.end()), opts),
-             ec);
+  return run(conn_, *detail::make_batch_op_borrowed(proto_, messages, opts), ec);
 }
 std::vector<batch_result> client::send_batch(std::span<const batch_message> messages,
                                              const send_options& opts) {

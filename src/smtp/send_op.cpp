@@ -46,13 +46,16 @@ namespace {
 class send_op final : public op_base<send_result> {
  public:
   send_op(protocol& p, byte_source& body, envelope env, send_options opts)
-      : op_base(p), body_(body), env_(std::move(env)), opts_(std::move(opts)) {}
+      : op_base(p), body_(body), own_env_(std::move(env)), opts_(std::move(opts)) {}
+  /// Reading `env` in place (a batch run synchronously: the caller's messages outlive it).
+  send_op(protocol& p, byte_source& body, const envelope* env, send_options opts)
+      : op_base(p), body_(body), env_(env), opts_(std::move(opts)) {}
   send_op(protocol& p, std::unique_ptr<byte_source> owned, envelope env, send_options opts,
           std::error_code precheck)
       : op_base(p),
         owned_(owned ? std::move(owned) : std::make_unique<string_source>(std::string())),
         body_(*owned_),
-        env_(std::move(env)),
+        own_env_(std::move(env)),
         opts_(std::move(opts)),
         precheck_(precheck) {}
   send_result take_result() override { return std::move(result_); }
@@ -90,9 +93,9 @@ class send_op final : public op_base<send_result> {
         return start();
       case st::mail: {
         if (auto a = take_reply(rep, command_timeout())) return *a;
-        result_.mail_reply = rep;
-        if (!positive(rep)) {
-          error_ = refusal(rep);
+        result_.mail_reply = std::move(rep);
+        if (!positive(result_.mail_reply)) {
+          error_ = refusal(result_.mail_reply);
           if (error_ == errc::unexpected_reply) return fatal(error_);
           if (!pipelined_) return net::action::done(error_);
         }
@@ -104,10 +107,10 @@ class send_op final : public op_base<send_result> {
         if (auto a = take_reply(rep, command_timeout())) return *a;
         auto& r = result_.recipients[rcpt_replies_++];
         r.accepted = positive(rep);
-        r.reply = rep;
-        if (!r.accepted && rep.code >= 400 && rep.code < 500) deferred_ = true;
-        if (!r.accepted && !(rep.code >= 400 && rep.code < 600))
-          return fatal(errc::unexpected_reply);
+        const int code = rep.code;
+        r.reply = std::move(rep);
+        if (!r.accepted && code >= 400 && code < 500) deferred_ = true;
+        if (!r.accepted && !(code >= 400 && code < 600)) return fatal(errc::unexpected_reply);
         if (rcpt_replies_ < result_.recipients.size()) {
           if (pipelined_) return step();
           return next_rcpt();
@@ -151,12 +154,13 @@ class send_op final : public op_base<send_result> {
           }
           return bdat_chunk();
         }
-        result_.final_reply = rep;
-        if (positive(rep)) {
+        result_.final_reply = std::move(rep);
+        if (positive(result_.final_reply)) {
           result_.delivered = true;
           return net::action::done();
         }
-        return refused(rep);  // the transaction is over either way (RFC 5321 §4.1.1.4)
+        return refused(
+            result_.final_reply);  // the transaction is over either way (RFC 5321 §4.1.1.4)
       }
       case st::bdat_pipe:
         return pump_bdat();
@@ -172,13 +176,13 @@ class send_op final : public op_base<send_result> {
     if (auto a = check_ready()) return *a;
     const auto& caps = p_.capabilities();
     // ---- validate: nothing is sent unless all of it can be
-    if (env_.recipients.empty()) return net::action::done(errc::no_recipients);
-    bool utf8 = env_.smtputf8, u = false;
-    if (!env_.from.empty()) {
-      if (auto ec = check_address(env_.from, u)) return net::action::done(ec);
+    if (env_->recipients.empty()) return net::action::done(errc::no_recipients);
+    bool utf8 = env_->smtputf8, u = false;
+    if (!env_->from.empty()) {
+      if (auto ec = check_address(env_->from, u)) return net::action::done(ec);
       utf8 |= u;
     }
-    for (const auto& r : env_.recipients) {
+    for (const auto& r : env_->recipients) {
       if (auto ec = check_address(r.address, u)) return net::action::done(ec);
       utf8 |= u;
       if (!r.original_recipient.empty() && !net::is_safe_wire_value(r.original_recipient))
@@ -186,24 +190,24 @@ class send_op final : public op_base<send_result> {
       if (r.notify_on != notify::none || !r.original_recipient.empty())
         if (!caps.dsn) return net::action::done(errc::extension_not_supported);
     }
-    if (!net::is_safe_wire_value(env_.envid)) return net::action::done(net::errc::unsafe_argument);
+    if (!net::is_safe_wire_value(env_->envid)) return net::action::done(net::errc::unsafe_argument);
     // RFC 6531 §3.4: UTF-8 in the envelope needs the server's SMTPUTF8.
     if (utf8 && !caps.smtputf8) return net::action::done(errc::smtputf8_required);
-    if ((env_.ret != dsn_return::none || !env_.envid.empty()) && !caps.dsn)
+    if ((env_->ret != dsn_return::none || !env_->envid.empty()) && !caps.dsn)
       return net::action::done(errc::extension_not_supported);
-    if (env_.require_tls && (!caps.require_tls || !p_.tls_active()))
+    if (env_->require_tls && (!caps.require_tls || !p_.tls_active()))
       return net::action::done(errc::extension_not_supported);
-    if (env_.body == body_type::eight_bit && !caps.eight_bit_mime)
+    if (env_->body == body_type::eight_bit && !caps.eight_bit_mime)
       return net::action::done(errc::extension_not_supported);
-    if (env_.body == body_type::binary && !(caps.binary_mime && caps.chunking))
+    if (env_->body == body_type::binary && !(caps.binary_mime && caps.chunking))
       return net::action::done(errc::extension_not_supported);
-    use_bdat_ = env_.body == body_type::binary || opts_.transfer == transfer_mode::bdat ||
+    use_bdat_ = env_->body == body_type::binary || opts_.transfer == transfer_mode::bdat ||
                 (opts_.transfer == transfer_mode::automatic && caps.chunking);
     if (use_bdat_ && !caps.chunking) return net::action::done(errc::extension_not_supported);
     if (opts_.chunk_size == 0) opts_.chunk_size = 64 * 1024;
-    encoder_ = body_encoder(env_.body == body_type::binary ? body_encoder::mode::binary
-                            : use_bdat_                    ? body_encoder::mode::bdat
-                                                           : body_encoder::mode::data);
+    encoder_ = body_encoder(env_->body == body_type::binary ? body_encoder::mode::binary
+                            : use_bdat_                     ? body_encoder::mode::bdat
+                                                            : body_encoder::mode::data);
     known_size_init_ = true;
     known_size_ = body_.size();
     // A small body of known size is read now: SIZE= exact, and a source error ends the send
@@ -211,29 +215,33 @@ class send_op final : public op_base<send_result> {
     std::optional<std::uint64_t> exact;
     if (known_size_ && *known_size_ <= prefetch_limit) {
       if (!prefetch()) return net::action::done(source_ec_);
-      exact = body_encoder::transmitted_size(pre_, env_.body == body_type::binary
+      exact = body_encoder::transmitted_size(pre_, env_->body == body_type::binary
                                                        ? body_encoder::mode::binary
                                                        : body_encoder::mode::bdat);
     }
     // RFC 1870 §6: a message known to exceed the server's SIZE is not even offered.
-    std::optional<std::uint64_t> size = env_.size ? env_.size : exact ? exact : known_size_;
+    std::optional<std::uint64_t> size = env_->size ? env_->size : exact ? exact : known_size_;
     if (size && caps.size && *caps.size > 0 && *size > *caps.size)
       return net::action::done(errc::message_too_large);
 
     // ---- build MAIL FROM (RFC 5321 §4.1.1.2) with its extension parameters
-    std::string mail = "MAIL FROM:<" + env_.from + ">";
+    std::string mail;
+    mail.reserve(64 + env_->from.size());
+    mail.append("MAIL FROM:<").append(env_->from).append(">");
     if (size && caps.size) mail += " SIZE=" + std::to_string(*size);
-    if (env_.body == body_type::eight_bit) mail += " BODY=8BITMIME";
-    if (env_.body == body_type::binary) mail += " BODY=BINARYMIME";
+    if (env_->body == body_type::eight_bit) mail += " BODY=8BITMIME";
+    if (env_->body == body_type::binary) mail += " BODY=BINARYMIME";
     if (utf8) mail += " SMTPUTF8";
-    if (env_.ret == dsn_return::full) mail += " RET=FULL";
-    if (env_.ret == dsn_return::headers) mail += " RET=HDRS";
-    if (!env_.envid.empty()) mail += " ENVID=" + xtext(env_.envid);
-    if (env_.require_tls) mail += " REQUIRETLS";
+    if (env_->ret == dsn_return::full) mail += " RET=FULL";
+    if (env_->ret == dsn_return::headers) mail += " RET=HDRS";
+    if (!env_->envid.empty()) mail += " ENVID=" + xtext(env_->envid);
+    if (env_->require_tls) mail += " REQUIRETLS";
     mail += "\r\n";
     rcpt_lines_.clear();
-    for (const auto& r : env_.recipients) {
-      std::string l = "RCPT TO:<" + r.address + ">";
+    for (const auto& r : env_->recipients) {
+      std::string l;
+      l.reserve(16 + r.address.size());
+      l.append("RCPT TO:<").append(r.address).append(">");
       if (r.notify_on != notify::none) {
         // RFC 3461 §4.1: NOTIFY=NEVER or a comma list of SUCCESS, FAILURE, DELAY.
         if (has_flag(r.notify_on, notify::never)) {
@@ -265,6 +273,9 @@ class send_op final : public op_base<send_result> {
     data_pipelined_ = !use_bdat_ && !opts_.all_or_nothing;
     bdat_pipelined_ = use_bdat_ && !opts_.all_or_nothing;
     out_ = std::move(mail);
+    std::size_t group = out_.size() + 6;
+    for (const auto& l : rcpt_lines_) group += l.size();
+    out_.reserve(group);
     for (const auto& l : rcpt_lines_) out_ += l;
     if (data_pipelined_) out_ += "DATA\r\n";
     if (bdat_pipelined_ && !append_chunk(out_)) return net::action::done(source_ec_);
@@ -487,7 +498,8 @@ class send_op final : public op_base<send_result> {
 
   std::unique_ptr<byte_source> owned_;  // declared before body_, which may refer to it
   byte_source& body_;
-  envelope env_;
+  envelope own_env_;                 // the envelope, unless borrowed
+  const envelope* env_ = &own_env_;  // what start() reads
   send_options opts_;
   send_result result_;
   std::vector<std::string> rcpt_lines_;
@@ -547,8 +559,16 @@ class send_op final : public op_base<send_result> {
 class batch_op final : public net::result_operation<std::vector<batch_result>> {
  public:
   batch_op(protocol& p, std::vector<batch_message> msgs, send_options opts)
+      : batch_op(p, std::span<const batch_message>(), std::move(opts)) {
+    owned_ = std::move(msgs);
+    msgs_ = owned_;
+    results_.assign(msgs_.size(),
+                    batch_result{make_error_code(net::errc::connection_unusable), {}});
+  }
+  /// The caller's messages read in place (a synchronous batch: they outlive the operation).
+  batch_op(protocol& p, std::span<const batch_message> msgs, send_options opts)
       : p_(p),
-        msgs_(std::move(msgs)),
+        msgs_(msgs),
         opts_(std::move(opts)),
         // Until a message finishes it counts as not sent (an operation that never ran, e.g.
         // operation_in_progress, leaves every message so).
@@ -562,11 +582,11 @@ class batch_op final : public net::result_operation<std::vector<batch_result>> {
 
  private:
   std::unique_ptr<send_op> make(std::size_t i) {
-    auto& m = msgs_[i];
+    const auto& m = msgs_[i];
     if (!m.source)
-      return std::make_unique<send_op>(p_, nullptr, std::move(m.env), opts_,
+      return std::make_unique<send_op>(p_, nullptr, m.env, opts_,
                                        std::make_error_code(std::errc::invalid_argument));
-    return std::make_unique<send_op>(p_, *m.source, std::move(m.env), opts_);
+    return std::make_unique<send_op>(p_, *m.source, &m.env, opts_);
   }
 
   // The current op finished with `ec`: keep its result.
@@ -649,7 +669,8 @@ class batch_op final : public net::result_operation<std::vector<batch_result>> {
   }
 
   protocol& p_;
-  std::vector<batch_message> msgs_;
+  std::vector<batch_message> owned_;     // the messages, when the operation owns them
+  std::span<const batch_message> msgs_;  // the messages (owned_ or the caller's)
   send_options opts_;
   std::vector<batch_result> results_;
   std::unique_ptr<send_op> cur_;  // the message whose replies are read now
@@ -667,6 +688,11 @@ class batch_op final : public net::result_operation<std::vector<batch_result>> {
 std::unique_ptr<net::result_operation<std::vector<batch_result>>> make_batch_op(
     protocol& p, std::vector<batch_message> messages, send_options opts) {
   return std::make_unique<batch_op>(p, std::move(messages), std::move(opts));
+}
+
+std::unique_ptr<net::result_operation<std::vector<batch_result>>> make_batch_op_borrowed(
+    protocol& p, std::span<const batch_message> messages, send_options opts) {
+  return std::make_unique<batch_op>(p, messages, std::move(opts));
 }
 
 std::unique_ptr<net::result_operation<send_result>> make_send_op(protocol& p, byte_source& body,

@@ -11,6 +11,7 @@
 #include <mailproto/smtp/protocol.hpp>
 
 #include <memory>
+#include <span>
 #include <system_error>
 #include <vector>
 
@@ -35,6 +36,10 @@ std::unique_ptr<net::result_operation<send_result>> make_send_op(protocol& p,
 /// (RFC 2920 §3.1). One batch_result per message. The sources must outlive the operation.
 std::unique_ptr<net::result_operation<std::vector<batch_result>>> make_batch_op(
     protocol& p, std::vector<batch_message> messages, send_options opts);
+/// The same, reading the caller's messages in place (no copy of every envelope up front):
+/// for a synchronous batch, whose messages outlive the operation.
+std::unique_ptr<net::result_operation<std::vector<batch_result>>> make_batch_op_borrowed(
+    protocol& p, std::span<const batch_message> messages, send_options opts);
 /// NOOP (RFC 5321 §4.1.1.9).
 std::unique_ptr<net::result_operation<void>> make_noop_op(protocol& p);
 /// RSET (RFC 5321 §4.1.1.5).
