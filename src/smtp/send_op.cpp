@@ -558,12 +558,11 @@ class send_op final : public op_base<send_result> {
 // net::errc::connection_unusable, without I/O.
 class batch_op final : public net::result_operation<std::vector<batch_result>> {
  public:
+  /// Owning the messages (an async batch). The span stays valid: moving the vector hands
+  /// its buffer over.
   batch_op(protocol& p, std::vector<batch_message> msgs, send_options opts)
-      : batch_op(p, std::span<const batch_message>(), std::move(opts)) {
+      : batch_op(p, std::span<const batch_message>(msgs), std::move(opts)) {
     owned_ = std::move(msgs);
-    msgs_ = owned_;
-    results_.assign(msgs_.size(),
-                    batch_result{make_error_code(net::errc::connection_unusable), {}});
   }
   /// The caller's messages read in place (a synchronous batch: they outlive the operation).
   batch_op(protocol& p, std::span<const batch_message> msgs, send_options opts)

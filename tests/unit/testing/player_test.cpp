@@ -11,6 +11,18 @@
 
 using namespace mailproto;
 
+namespace {
+// One write of `bytes` to the player, run to completion: its error.
+std::error_code write_to(testing::player& peer, std::string_view bytes) {
+  asio::io_context ctx;
+  testing::stream s(peer, ctx.get_executor());
+  std::error_code ec;
+  asio::async_write(s, asio::buffer(bytes), [&](std::error_code e, std::size_t) { ec = e; });
+  ctx.run();
+  return ec;
+}
+}  // namespace
+
 TEST_CASE("transcript: lines, escapes, directives, comments", "[testing][transcript]") {
   auto t = testing::transcript::parse(
       "# what it shows\n"
@@ -135,36 +147,21 @@ TEST_CASE("player: secrets match <redacted> and can be pinned", "[testing][playe
   {
     testing::player peer(script);
     peer.expect_secret("hunter2");
-    asio::io_context ctx;
-    testing::stream s(peer, ctx.get_executor());
-    std::error_code ec;
-    asio::async_write(s, asio::buffer(std::string_view("PASS hunter2\r\n")),
-                      [&](std::error_code e, std::size_t) { ec = e; });
-    ctx.run();
+    const std::error_code ec = write_to(peer, "PASS hunter2\r\n");
     // The client wrote before reading the greeting: that is an order mismatch.
     CHECK(ec == testing::errc::mismatch);
   }
   {
     testing::player peer(testing::transcript::parse("C: PASS <redacted>\n", "s2.txt"));
     peer.expect_secret("hunter2");
-    asio::io_context ctx;
-    testing::stream s(peer, ctx.get_executor());
-    std::error_code ec;
-    asio::async_write(s, asio::buffer(std::string_view("PASS wrong\r\n")),
-                      [&](std::error_code e, std::size_t) { ec = e; });
-    ctx.run();
+    const std::error_code ec = write_to(peer, "PASS wrong\r\n");
     CHECK(ec == testing::errc::mismatch);
     CHECK_THAT(peer.failure(), Catch::Contains("secret"));
   }
   {
     testing::player peer(testing::transcript::parse("C: PASS <redacted>\n", "s3.txt"));
     peer.expect_secret("hunter2");
-    asio::io_context ctx;
-    testing::stream s(peer, ctx.get_executor());
-    std::error_code ec;
-    asio::async_write(s, asio::buffer(std::string_view("PASS hunter2\r\n")),
-                      [&](std::error_code e, std::size_t) { ec = e; });
-    ctx.run();
+    const std::error_code ec = write_to(peer, "PASS hunter2\r\n");
     CHECK_FALSE(ec);
     CHECK(peer.finished());
   }
@@ -215,13 +212,7 @@ TEST_CASE("player: secrets match whatever size the client's writes have", "[test
   }
   // A secret never spans a line end: the next piece must follow on the same line.
   testing::player peer(testing::transcript::parse("C: PASS <redacted>\n"));
-  asio::io_context ctx;
-  testing::stream s(peer, ctx.get_executor());
-  std::error_code ec;
-  asio::async_write(s, asio::buffer(std::string_view("PASS a\nb\r\n")),
-                    [&](std::error_code e, std::size_t) { ec = e; });
-  ctx.run();
-  CHECK(ec == testing::errc::mismatch);
+  CHECK(write_to(peer, "PASS a\nb\r\n") == testing::errc::mismatch);
 }
 
 TEST_CASE("all_deliveries covers whole, bytewise and every split", "[testing][player]") {
