@@ -8,6 +8,9 @@
 #include <mailproto/net/errc.hpp>
 #include "support/loopback_peer.hpp"
 
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <asio/ssl.hpp>
 #include <asio/write.hpp>
 #include <catch2/catch.hpp>
@@ -15,8 +18,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace mailproto;
 
@@ -271,4 +276,108 @@ TEST_CASE("TLS transport: a peer that sends less than announced costs latency, n
   CHECK(op.got() == sent_total);
   CHECK(took < std::chrono::seconds(3));  // the io_timeout is 10 s
   conn.close();
+}
+
+namespace {
+
+// `rounds` request/response exchanges: write "ping N", read until "pong N" has arrived.
+class ping_pong_op final : public net::operation {
+ public:
+  explicit ping_pong_op(int rounds) : rounds_(rounds) {}
+
+  net::action resume(const net::io_result& r) override {
+    if (r.ec) return net::action::done(r.ec);
+    if (!started_) {
+      started_ = true;
+      return net::action::connect();
+    }
+    if (!connected_) {
+      connected_ = true;
+      return ping();
+    }
+    if (!wrote_) {  // the write completed
+      wrote_ = true;
+      return net::action::read();
+    }
+    got_.append(r.data);
+    if (got_.find('\n') == std::string::npos) return net::action::read();
+    if (got_ != "pong " + std::to_string(done_) + "\r\n")
+      return net::action::done(net::errc::connection_unusable);
+    got_.clear();
+    if (++done_ == rounds_) return net::action::done();
+    return ping();
+  }
+
+  int done() const { return done_; }
+
+ private:
+  net::action ping() {
+    wrote_ = false;
+    out_ = "ping " + std::to_string(done_) + "\r\n";
+    return net::action::write(out_);
+  }
+  int rounds_;
+  int done_ = 0;
+  bool started_ = false, connected_ = false, wrote_ = false;
+  std::string out_, got_;
+};
+
+}  // namespace
+
+// The async path on an io_context that four threads run (a caller's thread pool): every
+// TLS request/response exchange completes, each within its 2 s step timeout, while handlers
+// and the reactor move between threads.
+TEST_CASE("TLS transport: 3000 exchanges on an io_context run by four threads",
+          "[integration][net][tls]") {
+  const auto& cert = certificate();
+  constexpr int rounds = 3000;
+  test_support::loopback_peer peer([&](asio::ip::tcp::socket& s) {
+    asio::ssl::context ctx(asio::ssl::context::tls_server);
+    ctx.use_certificate_chain_file(cert.crt);
+    ctx.use_private_key_file(cert.key, asio::ssl::context::pem);
+    asio::ssl::stream<asio::ip::tcp::socket&> tls(s, ctx);
+    std::error_code ec;
+    tls.handshake(asio::ssl::stream_base::server, ec);
+    std::string in;
+    char buf[256];
+    for (int i = 0; i < rounds && !ec; ++i) {
+      while (!ec && in.find('\n') == std::string::npos)
+        in.append(buf, tls.read_some(asio::buffer(buf), ec));
+      in.erase(0, in.find('\n') + 1);
+      const std::string reply = "pong " + std::to_string(i) + "\r\n";
+      asio::write(tls, asio::buffer(reply), ec);
+    }
+    char c;
+    tls.read_some(asio::buffer(&c, 1), ec);  // until the client closes
+  });
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) threads.emplace_back([&] { io.run(); });
+  net::connect_options o;
+  o.host = "localhost";
+  o.port = peer.port();
+  o.tls = net::tls_mode::implicit;
+  o.tls_opts.cafile = cert.crt;
+  o.tls_opts.use_sslkeylogfile_env = false;
+  o.connect_timeout = std::chrono::seconds(10);
+  o.io_timeout = std::chrono::seconds(2);  // a missed reply shows as a timeout
+  std::error_code ec;
+  ping_pong_op op(rounds);
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    net::connection conn(io.get_executor());
+    conn.set_options(o);
+    std::promise<std::error_code> done;
+    conn.start(op, [&](std::error_code e) { done.set_value(e); });
+    ec = done.get_future().get();
+    asio::post(io, [&] { conn.close(); });
+    work.reset();
+    for (auto& t : threads) t.join();
+  }
+  const auto took = std::chrono::steady_clock::now() - t0;
+  INFO(ec.message() << " after " << op.done() << " rounds");
+  CHECK_FALSE(ec);
+  CHECK(op.done() == rounds);
+  CHECK(took < std::chrono::seconds(20));
 }
