@@ -141,7 +141,9 @@ struct connection::impl : std::enable_shared_from_this<impl> {
   // wake() asked for the executor's posted work to run).
   std::optional<io_result> sync_read(const action& a) {
     const auto limit = clock::now() + deadline_for(a);
-    bool try_now = !std::exchange(after_write, false);
+    // After a write the reply cannot be there yet; in a bulk transfer the low-water wait
+    // gathers a batch first (transport::wait_before_read).
+    bool try_now = !std::exchange(after_write, false) && !t->wait_before_read();
     for (;;) {
       if (try_now)
         if (auto res = inline_read()) return res;

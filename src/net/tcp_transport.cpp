@@ -76,6 +76,10 @@ constexpr std::size_t bulk_bytes = 32 * 1024;
 constexpr std::size_t low_water_batch = 128 * 1024;
 constexpr std::size_t low_water_margin = 2 * tls_read_buffer;
 constexpr std::chrono::milliseconds low_water_fallback{10};
+// Whether `announced` bytes are enough for a low-water wait.
+constexpr bool low_water_worth(std::size_t announced) {
+  return announced >= low_water_margin + low_water_batch;
+}
 
 std::mutex keylog_mutex;
 
@@ -395,6 +399,7 @@ class tcp_transport final : public transport {
   }
 
   void expect_bytes(std::size_t n) override { expect_ = n; }
+  bool wait_before_read() const override { return low_water_worth(expect_); }
 
   // ------------------------------------------------------------------ TLS set-up
 
@@ -591,8 +596,7 @@ class tcp_transport final : public transport {
 
   void apply_low_water() {
     const std::size_t announced = std::exchange(expect_, 0);
-    const int want =
-        announced >= low_water_margin + low_water_batch ? static_cast<int>(low_water_batch) : 1;
+    const int want = low_water_worth(announced) ? static_cast<int>(low_water_batch) : 1;
     if (want != low_water_) set_low_water_option(want);
     if (low_water_ > 1) low_water_since_ = std::chrono::steady_clock::now();
   }
