@@ -46,6 +46,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -66,19 +67,24 @@ namespace {
 constexpr std::size_t tls_read_buffer = 4 * (16 * 1024 + 512);
 // More plaintext than this between two waits for the socket is a bulk transfer.
 constexpr std::size_t bulk_bytes = 32 * 1024;
-// expect_bytes: with at least low_water_margin + low_water_batch bytes announced, a read
-// that has to wait asks the kernel to wake it only once low_water_batch bytes are queued
-// (SO_RCVLOWAT; socket(7)). The margin covers what was announced but is already off the
-// socket: OpenSSL's read-ahead buffer and a record's decrypted rest. If the batch has not
-// come within low_water_fallback (a peer that sent less than it announced, or a slow one),
-// the low-water mark goes back to 1 byte, which wakes the reader at once (the kernel
-// re-checks readiness when SO_RCVLOWAT changes).
+// expect_bytes: a read that has to wait asks the kernel to wake it only once a batch of the
+// announced bytes is queued (SO_RCVLOWAT; socket(7)): low_water_batch, or less near the end
+// of what was announced — what must still reach the socket (the announcement less
+// low_water_margin, which covers what is already off the socket: OpenSSL's read-ahead
+// buffer and a record's decrypted rest), in steps of low_water_step so the mark changes
+// rarely; below one step it is not worth a wait. If the batch has not come within
+// low_water_fallback (a peer that sent less than it announced, or a slow one), the
+// low-water mark goes back to 1 byte, which wakes the reader at once (the kernel re-checks
+// readiness when SO_RCVLOWAT changes).
 constexpr std::size_t low_water_batch = 128 * 1024;
+constexpr std::size_t low_water_step = 32 * 1024;
 constexpr std::size_t low_water_margin = 2 * tls_read_buffer;
 constexpr std::chrono::milliseconds low_water_fallback{10};
-// Whether `announced` bytes are enough for a low-water wait.
-constexpr bool low_water_worth(std::size_t announced) {
-  return announced >= low_water_margin + low_water_batch;
+// The low-water mark for `announced` bytes: 1 when a batch is not worth the wait.
+constexpr int low_water_for(std::size_t announced) {
+  if (announced < low_water_margin + low_water_step) return 1;
+  const std::size_t coming = announced - low_water_margin;
+  return static_cast<int>(std::min(low_water_batch, coming - coming % low_water_step));
 }
 
 std::mutex keylog_mutex;
@@ -399,7 +405,7 @@ class tcp_transport final : public transport {
   }
 
   void expect_bytes(std::size_t n) override { expect_ = n; }
-  bool wait_before_read() const override { return low_water_worth(expect_); }
+  bool wait_before_read() const override { return low_water_for(expect_) > 1; }
 
   // ------------------------------------------------------------------ TLS set-up
 
@@ -596,7 +602,7 @@ class tcp_transport final : public transport {
 
   void apply_low_water() {
     const std::size_t announced = std::exchange(expect_, 0);
-    const int want = low_water_worth(announced) ? static_cast<int>(low_water_batch) : 1;
+    const int want = low_water_for(announced);
     if (want != low_water_) set_low_water_option(want);
     if (low_water_ > 1) low_water_since_ = std::chrono::steady_clock::now();
   }
