@@ -236,10 +236,12 @@ struct connection::impl : std::enable_shared_from_this<impl> {
               r = *res;
               continue;
             }
-          } else if (last_read >= bulk_read && inline_reads < max_inline_reads) {
+          } else if (last_read >= bulk_read && inline_reads < max_inline_reads &&
+                     !t->wait_before_read()) {
             // Bulk transfer (the last read was large): the next bytes are probably there
             // already; take them inline, a bounded number of times in a row so that other
-            // work on the executor is not starved.
+            // work on the executor is not starved. Not when a low-water batch was announced:
+            // the read then waits for it (as the sync path does).
             if (auto res = inline_read()) {
               ++inline_reads;
               r = *res;

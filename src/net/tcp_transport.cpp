@@ -302,8 +302,10 @@ class tcp_transport final : public transport {
     read_buf_ = buf;
     reading_ = true;
     // The last SSL_read_ex stopped for want of bytes from the socket: wait for them rather
-    // than spend a recv(2) that would fail again.
-    if (read_blocked_) return wait_read(std::move(h));
+    // than spend a recv(2) that would fail again. Likewise when a low-water batch was
+    // announced and OpenSSL holds nothing: a read now would take the few bytes there.
+    if (read_blocked_ || (wait_before_read() && !SSL_has_pending(ssl_.get())))
+      return wait_read(std::move(h));
     run_read(std::move(h), false);
   }
 

@@ -80,10 +80,11 @@ class transport {
     ec = {};
     return -1;
   }
-  /// For the synchronous API: true when a read should wait (wait_readable) before it tries,
-  /// because expect_bytes announced a bulk transfer large enough for a low-water wait: a try
-  /// would take the few bytes that happen to be there, and the next wake-up would come
-  /// after a few more (one recv per ~10 KB instead of per low-water batch). Default: false.
+  /// True when a read should wait before it tries (the driver then skips try_read; the sync
+  /// path waits in wait_readable first), because expect_bytes announced a bulk transfer
+  /// large enough for a low-water wait: a try would take the few bytes that happen to be
+  /// there, and the next wake-up would come after a few more (one recv per ~10 KB instead
+  /// of per low-water batch). Default: false.
   virtual bool wait_before_read() const { return false; }
   /// Client-side TLS handshake with verification as configured.
   virtual void async_tls_handshake(handler h) = 0;

@@ -239,47 +239,55 @@ TEST_CASE("TLS transport: a peer that sends less than announced costs latency, n
   const auto& cert = certificate();
   // The peer sends 300 KiB in bursts with pauses, then a last small piece, and then waits
   // for the client to hang up, while the client was told 64 MiB are coming — or exactly
-  // what comes, so that the low-water mark shrinks with what is left to come.
+  // what comes, so that the low-water mark shrinks with what is left to come. Through the
+  // synchronous and the asynchronous read path.
   constexpr std::size_t sent_total = 300 * 1024 + 10;
-  for (const std::size_t announced : {std::size_t{64} * 1024 * 1024, sent_total}) {
-    INFO("announced " << announced);
-    test_support::loopback_peer peer([&](asio::ip::tcp::socket& s) {
-      asio::ssl::context ctx(asio::ssl::context::tls_server);
-      ctx.use_certificate_chain_file(cert.crt);
-      ctx.use_private_key_file(cert.key, asio::ssl::context::pem);
-      asio::ssl::stream<asio::ip::tcp::socket&> tls(s, ctx);
+  for (const bool async : {false, true})
+    for (const std::size_t announced : {std::size_t{64} * 1024 * 1024, sent_total}) {
+      INFO("announced " << announced << (async ? ", async" : ", sync"));
+      test_support::loopback_peer peer([&](asio::ip::tcp::socket& s) {
+        asio::ssl::context ctx(asio::ssl::context::tls_server);
+        ctx.use_certificate_chain_file(cert.crt);
+        ctx.use_private_key_file(cert.key, asio::ssl::context::pem);
+        asio::ssl::stream<asio::ip::tcp::socket&> tls(s, ctx);
+        std::error_code ec;
+        tls.handshake(asio::ssl::stream_base::server, ec);
+        if (ec) return;
+        std::string chunk(100 * 1024, 'x');
+        for (int i = 0; i < 3 && !ec; ++i) {
+          asio::write(tls, asio::buffer(chunk), ec);
+          std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        }
+        asio::write(tls, asio::buffer(chunk.data(), 10), ec);
+        char c;
+        tls.read_some(asio::buffer(&c, 1), ec);  // until the client closes
+      });
+      net::connect_options o;
+      o.host = "localhost";
+      o.port = peer.port();
+      o.tls = net::tls_mode::implicit;
+      o.tls_opts.cafile = cert.crt;
+      o.tls_opts.use_sslkeylogfile_env = false;
+      o.connect_timeout = std::chrono::seconds(10);
+      o.io_timeout = std::chrono::seconds(10);
+      asio::io_context io;
+      net::connection conn = async ? net::connection(io.get_executor()) : net::connection();
+      conn.set_options(o);
+      hinted_read_op op(conn, announced, sent_total);
+      const auto t0 = std::chrono::steady_clock::now();
       std::error_code ec;
-      tls.handshake(asio::ssl::stream_base::server, ec);
-      if (ec) return;
-      std::string chunk(100 * 1024, 'x');
-      for (int i = 0; i < 3 && !ec; ++i) {
-        asio::write(tls, asio::buffer(chunk), ec);
-        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      if (async) {
+        conn.start(op, [&](std::error_code e) { ec = e; });
+        io.run();
+      } else {
+        conn.run(op, ec);
       }
-      asio::write(tls, asio::buffer(chunk.data(), 10), ec);
-      char c;
-      tls.read_some(asio::buffer(&c, 1), ec);  // until the client closes
-    });
-    net::connect_options o;
-    o.host = "localhost";
-    o.port = peer.port();
-    o.tls = net::tls_mode::implicit;
-    o.tls_opts.cafile = cert.crt;
-    o.tls_opts.use_sslkeylogfile_env = false;
-    o.connect_timeout = std::chrono::seconds(10);
-    o.io_timeout = std::chrono::seconds(10);
-    net::connection conn;
-    conn.set_options(o);
-    hinted_read_op op(conn, announced, sent_total);
-    const auto t0 = std::chrono::steady_clock::now();
-    std::error_code ec;
-    conn.run(op, ec);
-    const auto took = std::chrono::steady_clock::now() - t0;
-    CHECK_FALSE(ec);
-    CHECK(op.got() == sent_total);
-    CHECK(took < std::chrono::seconds(3));  // the io_timeout is 10 s
-    conn.close();
-  }
+      const auto took = std::chrono::steady_clock::now() - t0;
+      CHECK_FALSE(ec);
+      CHECK(op.got() == sent_total);
+      CHECK(took < std::chrono::seconds(3));  // the io_timeout is 10 s
+      conn.close();
+    }
 }
 
 namespace {

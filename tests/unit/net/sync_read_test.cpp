@@ -1,8 +1,10 @@
-// The synchronous driver's read path (connection::run on its own io_context) against a
-// scripted transport: when it tries a non-blocking read and when it waits first.
+// The driver's read paths against a scripted transport: when a read tries a non-blocking
+// read first and when it waits first — synchronous (connection::run on its own io_context)
+// and asynchronous (connection::start on the caller's io_context).
 #include <mailproto/net/connection.hpp>
 #include <mailproto/net/transport.hpp>
 
+#include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <catch2/catch.hpp>
 
@@ -18,7 +20,7 @@ namespace {
 
 // A transport that has a chunk of data ready only once the driver has waited for it, and
 // logs the calls: "try" (a try_read that found nothing), "data" (one that took the chunk),
-// "wait".
+// "wait" (wait_readable), "async" (async_read_some, which delivers a chunk).
 class scripted_transport final : public net::transport {
  public:
   scripted_transport(asio::any_io_executor ex, std::vector<std::string>& log)
@@ -28,8 +30,12 @@ class scripted_transport final : public net::transport {
     open_ = true;
     asio::post(ex_, [h = std::move(h)]() mutable { h({}, 0); });
   }
-  void async_read_some(asio::mutable_buffer, handler h) override {
-    asio::post(ex_, [h = std::move(h)]() mutable { h(net::errc::not_connected, 0); });
+  void async_read_some(asio::mutable_buffer buf, handler h) override {
+    log_.push_back("async");
+    expect_ = 0;
+    const std::size_t n = std::min<std::size_t>(buf.size(), chunk);
+    std::memset(buf.data(), 'x', n);
+    asio::post(ex_, [h = std::move(h), n]() mutable { h({}, n); });
   }
   std::size_t try_read(asio::mutable_buffer buf, std::error_code& ec) override {
     ec = {};
@@ -39,7 +45,7 @@ class scripted_transport final : public net::transport {
     }
     ready_ = false;
     log_.push_back("data");
-    const std::size_t n = std::min<std::size_t>(buf.size(), 1000);
+    const std::size_t n = std::min<std::size_t>(buf.size(), chunk);
     std::memset(buf.data(), 'x', n);
     return n;
   }
@@ -68,6 +74,7 @@ class scripted_transport final : public net::transport {
   const net::tls_info& tls() const override { return tls_; }
 
  private:
+  static constexpr std::size_t chunk = 8192;  // a large read: the driver's bulk mode
   asio::any_io_executor ex_;
   std::vector<std::string>& log_;
   bool open_ = false, ready_ = false;
@@ -98,18 +105,24 @@ class reads_op final : public net::operation {
   int reads_ = 0;
 };
 
-std::vector<std::string> run_reads(std::size_t announce) {
+std::vector<std::string> run_reads(std::size_t announce, bool async = false) {
   std::vector<std::string> log;
   net::connect_options o;
   o.host = "example.test";
   o.transport = [&log](asio::any_io_executor ex, const net::connect_options&) {
     return std::make_unique<scripted_transport>(std::move(ex), log);
   };
-  net::connection conn;
+  asio::io_context io;
+  net::connection conn = async ? net::connection(io.get_executor()) : net::connection();
   conn.set_options(o);
   reads_op op(conn, announce);
   std::error_code ec;
-  conn.run(op, ec);
+  if (async) {
+    conn.start(op, [&](std::error_code e) { ec = e; });
+    io.run();
+  } else {
+    conn.run(op, ec);
+  }
   CHECK_FALSE(ec);
   return log;
 }
@@ -127,4 +140,12 @@ TEST_CASE("sync read: an announced bulk transfer waits for its batch before tryi
   // first lets the low-water mark gather a batch.
   CHECK(run_reads(8u << 20) ==
         std::vector<std::string>{"wait", "data", "wait", "data", "wait", "data"});
+}
+
+TEST_CASE(
+    "async read: after a large read the next is tried inline, unless a batch was "
+    "announced",
+    "[net][sync]") {
+  CHECK(run_reads(0, true) == std::vector<std::string>{"async", "try", "async", "try", "async"});
+  CHECK(run_reads(8u << 20, true) == std::vector<std::string>{"async", "async", "async"});
 }
