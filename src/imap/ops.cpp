@@ -1338,6 +1338,7 @@ class idle_op final : public command_op<void> {
   idle_op(protocol& p, idle_options o) : command_op(p), o_(std::move(o)) {
     constexpr std::chrono::milliseconds cap = std::chrono::minutes(29) - std::chrono::seconds(1);
     if (o_.interval <= std::chrono::milliseconds(0) || o_.interval > cap) o_.interval = cap;
+    wakeable_reads_ = true;  // client::stop_idle from another thread wakes them
   }
 
  private:

@@ -184,7 +184,7 @@ class command_op : public net::result_operation<R> {
       switch (ev.kind) {
         case parser_event::type::need_more:
           step_ = step::reading;
-          return action::read(read_timeout_);
+          return read_action();
         case parser_event::type::literal_begin:
         case parser_event::type::literal_chunk:
         case parser_event::type::literal_end:
@@ -262,6 +262,12 @@ class command_op : public net::result_operation<R> {
   bool keep_reading_ = false;  // set by on_done(): more tagged completions are due
   std::string extra_;
   std::chrono::milliseconds read_timeout_{0};
+  bool wakeable_reads_ = false;  // connection::wake() may end the reads (idle)
+  action read_action() const {
+    action a = action::read(read_timeout_);
+    a.wakeable = wakeable_reads_;
+    return a;
+  }
   std::error_code final_ec_;
   action pending_;        // returned by process() instead of finishing when handoff_ is set
   bool handoff_ = false;  // set by on_done() when it chose the next action itself

@@ -26,12 +26,15 @@
 // transfer) is first tried inline (transport::try_read). The sync API's completion is delivered
 // inline.
 // The sync API on the connection's own io_context waits for data without the reactor: the
-// caller is blocked in run() anyway, so a read that finds nothing waits in poll(2) in this
-// thread (transport::wait_readable) and then reads inline: after a command, one poll and one
-// recv instead of a recv that fails, an epoll_wait, a scheduler trip and a handler. Work
-// posted to the executor from another thread (imap::client::stop_idle) calls wake(), which
-// ends the poll through an eventfd; the read then takes the reactor path, where that work
-// runs. Transports without the path (the transcript player) always take the reactor path.
+// caller is blocked in run() anyway. Over plain TCP a read blocks in recv(2) on the (then
+// blocking) socket with SO_RCVTIMEO as its deadline (transport::read_blocking): after a
+// command, one system call instead of a recv that fails, an epoll_wait, a scheduler trip and
+// a handler. Otherwise (TLS, a low-water batch, a read marked action::wakeable) a read that
+// finds nothing waits in poll(2) in this thread (transport::wait_readable) and then reads
+// inline. Work posted to the executor from another thread (imap::client::stop_idle) calls
+// wake(), which ends such a poll through an eventfd; the read then takes the reactor path,
+// where that work runs. Transports without these paths (the transcript player) always take
+// the reactor path.
 #include <mailproto/net/connection.hpp>
 
 #include "net/tcp_transport.hpp"
@@ -141,9 +144,28 @@ struct connection::impl : std::enable_shared_from_this<impl> {
   // wake() asked for the executor's posted work to run).
   std::optional<io_result> sync_read(const action& a) {
     const auto limit = clock::now() + deadline_for(a);
+    const bool wrote = std::exchange(after_write, false);
+    // A read that wake() need not end: wait and read in one blocking recv(2), when the
+    // transport can (transport::read_blocking).
+    if (!a.wakeable) {
+      auto now = clock::now();
+      for (;;) {
+        if (now >= limit) {
+          why = interrupt::timeout;
+          return completed(asio::error::operation_aborted, {});
+        }
+        std::error_code rec;
+        const std::ptrdiff_t n =
+            t->read_blocking(asio::buffer(rbuf.get(), rbuf_size),
+                             std::chrono::ceil<std::chrono::milliseconds>(limit - now), rec);
+        if (n < 0) break;
+        if (n > 0 || rec) return read_completed(rec, static_cast<std::size_t>(n));
+        now = clock::now();
+      }
+    }
     // After a write the reply cannot be there yet; in a bulk transfer the low-water wait
     // gathers a batch first (transport::wait_before_read).
-    bool try_now = !std::exchange(after_write, false) && !t->wait_before_read();
+    bool try_now = !wrote && !t->wait_before_read();
     for (;;) {
       if (try_now)
         if (auto res = inline_read()) return res;
@@ -172,6 +194,11 @@ struct connection::impl : std::enable_shared_from_this<impl> {
     std::error_code rec;
     const std::size_t n = t->try_read(asio::buffer(rbuf.get(), rbuf_size), rec);
     if (!rec && n == 0) return std::nullopt;
+    return read_completed(rec, n);
+  }
+
+  // A read done inline brought `n` bytes into rbuf, or the error `rec`.
+  io_result read_completed(std::error_code rec, std::size_t n) {
     last_read = n;
     std::string_view data(rbuf.get(), n);
     if (!data.empty() && tr.enabled()) tr.server(data);

@@ -6,11 +6,12 @@
 // reason, which we turn into certificate_verify_failed or certificate_name_mismatch.
 // SNI is sent for host names (RFC 6066 §3 forbids it for IP literals). TLS 1.2 minimum.
 //
-// TLS runs OpenSSL directly on the connected socket (a BIO of ours on the descriptor, which is
-// non-blocking): every SSL_* call is tried at once, and when OpenSSL says WANT_READ or
-// WANT_WRITE the transport waits with socket.async_wait and calls it again. There is no
-// second copy of the record layer (asio::ssl::stream kept two 17 KiB engine buffers and a
-// BIO pair with two more, for the connection's whole life). What stays per connection:
+// TLS runs OpenSSL directly on the connected socket (a BIO of ours on the descriptor, whose
+// recv/send are non-blocking per call, MSG_DONTWAIT): every SSL_* call is tried at once, and when
+// OpenSSL says WANT_READ or WANT_WRITE the transport waits with socket.async_wait and calls it
+// again. There is no second copy of the record layer (asio::ssl::stream kept two 17 KiB engine
+// buffers and a BIO pair with two more, for the connection's whole life). What stays per
+// connection:
 //   - the SSL object, created only when TLS starts (a STARTTLS connection that never
 //     upgrades has none);
 //   - record buffers only while data is in flight: when a read has to wait for the socket
@@ -45,6 +46,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -180,14 +182,16 @@ std::shared_ptr<shared_context> context_for(const connect_options& o) {
 
 // A socket BIO of our own: recv(2) and send(2) on the descriptor, with MSG_NOSIGNAL so a
 // peer that has gone away gives EPIPE instead of killing the process with SIGPIPE (OpenSSL's
-// BIO_s_socket writes with write(2)). Non-blocking: EAGAIN becomes a retry, which SSL_*
-// reports as WANT_READ / WANT_WRITE; errno is left for the error mapping.
+// BIO_s_socket writes with write(2)). Non-blocking per call (MSG_DONTWAIT), whatever the
+// descriptor's mode (the synchronous API may leave it blocking, see read_blocking): EAGAIN
+// becomes a retry, which SSL_* reports as WANT_READ / WANT_WRITE; errno is left for the error
+// mapping.
 int socket_bio_read(BIO* b, char* data, std::size_t len, std::size_t* got) {
   BIO_clear_retry_flags(b);
   const int fd = static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(b)));
   ssize_t n;
   do {
-    n = ::recv(fd, data, len, 0);
+    n = ::recv(fd, data, len, MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
   if (n > 0) {
     *got = static_cast<std::size_t>(n);
@@ -203,7 +207,7 @@ int socket_bio_write(BIO* b, const char* data, std::size_t len, std::size_t* put
   const int fd = static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(b)));
   ssize_t n;
   do {
-    n = ::send(fd, data, len, MSG_NOSIGNAL);
+    n = ::send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
   if (n >= 0) {
     *put = static_cast<std::size_t>(n);
@@ -319,16 +323,35 @@ class tcp_transport final : public transport {
     ec = {};
     if (!sock_.is_open() || reading_) return 0;
     if (!ssl_) {
-      if (!ensure_non_blocking()) return 0;
-      const std::size_t n = sock_.read_some(buf, ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        ec = {};
-        return 0;
-      }
-      return ec ? 0 : n;
+      ssize_t n;
+      do {
+        n = ::recv(sock_.native_handle(), buf.data(), buf.size(), MSG_DONTWAIT);
+      } while (n < 0 && errno == EINTR);
+      return plain_result(n, ec);
     }
     int want = 0;
     return tls_read(buf, ec, want);
+  }
+
+  // The synchronous API's read (transport.hpp): over plain TCP with nothing announced, the
+  // descriptor is made blocking (Asio's own operations make it non-blocking again when they
+  // run; every other read and write here passes MSG_DONTWAIT) and one recv(2) with
+  // SO_RCVTIMEO both waits and reads: one system call per reply instead of a poll and a recv.
+  std::ptrdiff_t read_blocking(asio::mutable_buffer buf, std::chrono::milliseconds timeout,
+                               std::error_code& ec) override {
+    ec = {};
+    if (ssl_ || !sock_.is_open() || reading_ || writing_ || wait_before_read()) return -1;
+    apply_low_water();  // a mark left from a bulk read would hold a blocking recv back
+    if (low_water_ > 1) return -1;
+    if (sock_.non_blocking() || sock_.native_non_blocking()) {
+      std::error_code bec;
+      sock_.non_blocking(false, bec);  // clears Asio's flags too: its next operation re-sets
+      if (bec) return -1;
+    }
+    if (!set_receive_timeout(timeout)) return -1;
+    const ssize_t n = ::recv(sock_.native_handle(), buf.data(), buf.size(), 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return 0;
+    return static_cast<std::ptrdiff_t>(plain_result(n, ec));
   }
 
   // The synchronous API's wait (transport.hpp): poll(2) in the caller's thread instead of a
@@ -391,14 +414,13 @@ class tcp_transport final : public transport {
   std::size_t try_write(asio::const_buffer buf, std::error_code& ec) override {
     ec = {};
     if (!sock_.is_open() || writing_) return 0;
-    if (!ensure_non_blocking()) return 0;
     if (!ssl_) {
-      const std::size_t n = sock_.write_some(buf, ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        ec = {};
-        return 0;
-      }
-      return ec ? 0 : n;
+      ssize_t n;
+      do {
+        n = ::send(sock_.native_handle(), buf.data(), buf.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      } while (n < 0 && errno == EINTR);
+      if (n == 0) return 0;  // nothing taken: async_write goes on
+      return plain_result(n, ec);
     }
     std::size_t done = 0;
     int want = 0;
@@ -418,7 +440,7 @@ class tcp_transport final : public transport {
       note_("cannot load trusted CAs from '" + opts_.tls_opts.cafile + "': " + ec.message());
       return post(std::move(h), make_error_code(errc::certificate_verify_failed), 0);
     }
-    if (ssl_ || !sock_.is_open() || !ensure_non_blocking()) {
+    if (ssl_ || !sock_.is_open()) {
       return post(std::move(h), make_error_code(errc::tls_handshake_failed), 0);
     }
     ERR_clear_error();
@@ -479,12 +501,36 @@ class tcp_transport final : public transport {
  private:
   using step_fn = void (tcp_transport::*)(std::error_code, handler);
 
-  bool ensure_non_blocking() {
-    if (sock_.non_blocking()) return true;
-    std::error_code ec;
-    sock_.non_blocking(true, ec);
-    return !ec;
+  // A plain recv(2)/send(2) result as the transport reports it: the count; 0 with no error
+  // when it would block; 0 and asio::error::eof for a read of EOF; else errno's error.
+  static std::size_t plain_result(ssize_t n, std::error_code& ec) {
+    if (n > 0) return static_cast<std::size_t>(n);
+    if (n == 0) {
+      ec = asio::error::eof;
+      return 0;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    ec = std::error_code(errno, asio::error::get_system_category());
+    return 0;
   }
+
+  // SO_RCVTIMEO for read_blocking. Kept while it is no more than receive_timeout_slack
+  // beyond `t` (the step ends at most that late) and at least half of `t` (an earlier expiry
+  // costs one spurious return, after which the driver asks again with what is left): a run
+  // of steps with the same timeout sets it once.
+  bool set_receive_timeout(std::chrono::milliseconds t) {
+    using std::chrono::milliseconds;
+    t = std::max(t, milliseconds(1));  // 0 would mean "no timeout"
+    if (rcv_timeout_ >= t / 2 && rcv_timeout_ <= t + receive_timeout_slack) return true;
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(t.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((t.count() % 1000) * 1000);
+    if (::setsockopt(sock_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
+      return false;
+    rcv_timeout_ = t;
+    return true;
+  }
+  static constexpr std::chrono::milliseconds receive_timeout_slack{20};
 
   void post(handler h, std::error_code ec, std::size_t n) {
     asio::post(ex_, [h = std::move(h), ec, n]() mutable { h(ec, n); });
@@ -781,6 +827,7 @@ class tcp_transport final : public transport {
   std::optional<asio::steady_timer> fallback_;  // created on first use
   bool fallback_armed_ = false;
   std::error_code read_error_;  // a read error found after bytes that were delivered first
+  std::chrono::milliseconds rcv_timeout_{0};  // SO_RCVTIMEO as set (0: never set)
 };
 
 }  // namespace

@@ -75,6 +75,22 @@ std::vector<batch_result> client::send_batch(std::span<const batch_message> mess
   return r;
 }
 
+std::size_t client::send_batch(const batch_next& next, const batch_report& report,
+                               const send_options& opts, std::error_code& ec) {
+  std::exception_ptr thrown;
+  const std::size_t n =
+      run(conn_, *detail::make_batch_stream_op(proto_, next, report, opts, &thrown), ec);
+  if (thrown) std::rethrow_exception(thrown);
+  return n;
+}
+std::size_t client::send_batch(const batch_next& next, const batch_report& report,
+                               const send_options& opts) {
+  std::error_code ec;
+  const std::size_t n = send_batch(next, report, opts, ec);
+  throw_if(ec, last_reply());
+  return n;
+}
+
 void client::noop(std::error_code& ec) {
   run(conn_, *detail::make_noop_op(proto_), ec);
 }

@@ -33,6 +33,8 @@
 #include <mailproto/smtp/detail/ops.hpp>
 
 #include <algorithm>
+#include <exception>
+#include <type_traits>
 
 namespace mailproto::smtp::detail {
 
@@ -556,23 +558,45 @@ class send_op final : public op_base<send_result> {
 // message in progress and, when its group was already on the wire, the next one with the
 // same error (neither got its final reply); every later message fails at once with
 // net::errc::connection_unusable, without I/O.
-class batch_op final : public net::result_operation<std::vector<batch_result>> {
+//
+// The batch comes as a span (results collected, one per message: client::send_batch's vector
+// form) or as a stream (messages pulled from batch_next one at a time, results handed to
+// batch_report as they are known, nothing kept: any number of messages in constant memory).
+// A streamed batch takes no further message once the session failed or a callback threw.
+template <class R>
+class batch_op final : public net::result_operation<R> {
+  static constexpr bool stream = std::is_same_v<R, std::size_t>;
+
  public:
   /// Owning the messages (an async batch). The span stays valid: moving the vector hands
   /// its buffer over.
-  batch_op(protocol& p, std::vector<batch_message> msgs, send_options opts)
+  batch_op(protocol& p, std::vector<batch_message> msgs, send_options opts) requires(!stream)
       : batch_op(p, std::span<const batch_message>(msgs), std::move(opts)) {
     owned_ = std::move(msgs);
   }
   /// The caller's messages read in place (a synchronous batch: they outlive the operation).
-  batch_op(protocol& p, std::span<const batch_message> msgs, send_options opts)
+  batch_op(protocol& p, std::span<const batch_message> msgs, send_options opts) requires(!stream)
       : p_(p),
         msgs_(msgs),
         opts_(std::move(opts)),
         // Until a message finishes it counts as not sent (an operation that never ran, e.g.
         // operation_in_progress, leaves every message so).
         results_(msgs_.size(), batch_result{make_error_code(net::errc::connection_unusable), {}}) {}
-  std::vector<batch_result> take_result() override { return std::move(results_); }
+  /// A streamed batch; `thrown` (may be null) receives an exception a callback threw.
+  batch_op(protocol& p, batch_next next, batch_report report, send_options opts,
+           std::exception_ptr* thrown) requires(stream)
+      : p_(p),
+        opts_(std::move(opts)),
+        next_fn_(std::move(next)),
+        report_fn_(std::move(report)),
+        thrown_(thrown) {}
+
+  R take_result() override {
+    if constexpr (stream)
+      return started_;
+    else
+      return std::move(results_);
+  }
 
   net::action resume(const net::io_result& r) override {
     if (!cur_) return next_message();  // first call
@@ -580,8 +604,43 @@ class batch_op final : public net::result_operation<std::vector<batch_result>> {
   }
 
  private:
-  std::unique_ptr<send_op> make(std::size_t i) {
-    const auto& m = msgs_[i];
+  // The next message not yet started, or nullptr.
+  const batch_message* fetch() {
+    if constexpr (stream) {
+      if (stopped_) return nullptr;
+      try {
+        const batch_message* m = next_fn_ ? next_fn_() : nullptr;
+        if (!m) stopped_ = true;
+        return m;
+      } catch (...) {
+        callback_threw();
+        return nullptr;
+      }
+    } else {
+      return started_ < msgs_.size() ? &msgs_[started_] : nullptr;
+    }
+  }
+
+  void record(std::size_t i, batch_result&& r) {
+    if constexpr (stream) {
+      // Reported even after a callback threw: every message taken is accounted for.
+      if (!report_fn_) return;
+      try {
+        report_fn_(i, r);
+      } catch (...) {
+        callback_threw();
+      }
+    } else {
+      results_[i] = std::move(r);
+    }
+  }
+
+  void callback_threw() {
+    if (!callback_failed_ && thrown_) *thrown_ = std::current_exception();
+    callback_failed_ = stopped_ = true;
+  }
+
+  std::unique_ptr<send_op> make(const batch_message& m) {
     if (!m.source)
       return std::make_unique<send_op>(p_, nullptr, m.env, opts_,
                                        std::make_error_code(std::errc::invalid_argument));
@@ -590,21 +649,25 @@ class batch_op final : public net::result_operation<std::vector<batch_result>> {
 
   // The current op finished with `ec`: keep its result.
   void finish_current(std::error_code ec) {
-    results_[cur_i_] = batch_result{ec, cur_->take_result()};
-    if (ec && !p_.usable() && !batch_ec_) batch_ec_ = ec;
+    if (ec && !p_.usable() && !batch_ec_) {
+      batch_ec_ = ec;
+      if constexpr (stream) stopped_ = true;  // nothing more can be sent
+    }
+    record(cur_i_, batch_result{ec, cur_->take_result()});
     cur_.reset();
   }
 
   // Start the next message not yet started; messages that end at once (a check failed,
   // the session is unusable) are recorded and skipped.
   net::action next_message() {
-    while (started_ < msgs_.size()) {
+    while (const batch_message* m = fetch()) {
       cur_i_ = started_++;
-      cur_ = make(cur_i_);
+      cur_ = make(*m);
       net::action a = cur_->resume({});
       if (a.kind != net::action::type::done) return drive(std::move(a));
       finish_current(a.ec);
     }
+    if (!batch_ec_ && callback_failed_) return net::action::done(net::errc::cancelled);
     return net::action::done(batch_ec_);
   }
 
@@ -641,14 +704,17 @@ class batch_op final : public net::result_operation<std::vector<batch_result>> {
   // `a` ends the current message's data: start the next message and send its first write
   // with it (RFC 2920 §3.1).
   net::action merge(net::action a) {
-    while (started_ < msgs_.size()) {
+    while (const batch_message* m = fetch()) {
       next_i_ = started_++;
-      next_ = make(next_i_);
+      next_ = make(*m);
       net::action b = next_->resume({});
       if (b.kind == net::action::type::done) {
         // Refused before sending anything (a check failed): record it, try the one after.
-        results_[next_i_] = batch_result{b.ec, next_->take_result()};
+        // A stream takes no third message while the current one is in flight (batch_next:
+        // at most two): the one after starts when the current one is done.
+        record(next_i_, batch_result{b.ec, next_->take_result()});
         next_.reset();
+        if constexpr (stream) return a;
         continue;
       }
       if (b.kind != net::action::type::write) {
@@ -671,7 +737,12 @@ class batch_op final : public net::result_operation<std::vector<batch_result>> {
   std::vector<batch_message> owned_;     // the messages, when the operation owns them
   std::span<const batch_message> msgs_;  // the messages (owned_ or the caller's)
   send_options opts_;
-  std::vector<batch_result> results_;
+  std::vector<batch_result> results_;  // the span form's results
+  batch_next next_fn_;                 // the stream form's supply and results
+  batch_report report_fn_;
+  std::exception_ptr* thrown_ = nullptr;
+  bool stopped_ = false;          // stream: take no further message
+  bool callback_failed_ = false;  // stream: a callback threw
   std::unique_ptr<send_op> cur_;  // the message whose replies are read now
   std::size_t cur_i_ = 0;
   std::unique_ptr<send_op> next_;  // the next message, its first write already sent
@@ -686,12 +757,20 @@ class batch_op final : public net::result_operation<std::vector<batch_result>> {
 
 std::unique_ptr<net::result_operation<std::vector<batch_result>>> make_batch_op(
     protocol& p, std::vector<batch_message> messages, send_options opts) {
-  return std::make_unique<batch_op>(p, std::move(messages), std::move(opts));
+  return std::make_unique<batch_op<std::vector<batch_result>>>(p, std::move(messages),
+                                                               std::move(opts));
 }
 
 std::unique_ptr<net::result_operation<std::vector<batch_result>>> make_batch_op_borrowed(
     protocol& p, std::span<const batch_message> messages, send_options opts) {
-  return std::make_unique<batch_op>(p, messages, std::move(opts));
+  return std::make_unique<batch_op<std::vector<batch_result>>>(p, messages, std::move(opts));
+}
+
+std::unique_ptr<net::result_operation<std::size_t>> make_batch_stream_op(
+    protocol& p, batch_next next, batch_report report, send_options opts,
+    std::exception_ptr* thrown) {
+  return std::make_unique<batch_op<std::size_t>>(p, std::move(next), std::move(report),
+                                                 std::move(opts), thrown);
 }
 
 std::unique_ptr<net::result_operation<send_result>> make_send_op(protocol& p, byte_source& body,

@@ -75,9 +75,10 @@ class connection {
 
   /// Cancel the running operation (it completes with errc::cancelled).
   void cancel();
-  /// Thread-safe: wake a synchronous run() that blocks waiting for data in this thread, so
-  /// that work posted to the connection's executor (e.g. a cancel()) runs now rather than
-  /// when the data or the deadline comes. No effect otherwise.
+  /// Thread-safe: wake a synchronous run() that blocks in this thread waiting for data in a
+  /// read marked action::wakeable (imap::client::idle's), so that work posted to the
+  /// connection's executor (e.g. a cancel()) runs now rather than when the data or the
+  /// deadline comes. No effect otherwise: other synchronous reads block in recv(2).
   void wake();
   /// Close the transport now (no TLS close_notify).
   void close();

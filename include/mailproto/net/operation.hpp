@@ -47,6 +47,11 @@ struct action {
   /// Deadline for this step; zero means the connection's default (connect_options).
   std::chrono::milliseconds timeout{0};
   std::error_code ec;  ///< done: the result
+  /// read: connection::wake() may end this wait early (a synchronous read then waits in
+  /// poll(2) with the wake eventfd). Only a read that waits for something the caller stops
+  /// from another thread needs it (imap::client::idle); other synchronous reads block in
+  /// recv(2), which wake() cannot interrupt (one system call per read instead of two).
+  bool wakeable = false;
 
   /// An action of kind `k` with no data and the default deadline.
   static action make(type k) {

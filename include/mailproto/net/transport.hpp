@@ -80,6 +80,19 @@ class transport {
     ec = {};
     return -1;
   }
+  /// Optional path for the synchronous API: one blocking read, for at most `timeout`, into
+  /// `buf` (a blocking recv(2) with SO_RCVTIMEO: the wait and the read in one system call).
+  /// Returns the count (> 0); 0 with `ec` set: EOF or an error; 0 with no error: the
+  /// timeout passed or a signal came (the caller checks its deadline and calls again);
+  /// -1: this stream cannot read this way now (TLS, a low-water batch announced, an
+  /// asynchronous operation outstanding): use wait_readable and try_read. The default: -1.
+  virtual std::ptrdiff_t read_blocking(asio::mutable_buffer buf, std::chrono::milliseconds timeout,
+                                       std::error_code& ec) {
+    (void)buf;
+    (void)timeout;
+    ec = {};
+    return -1;
+  }
   /// True when a read should wait before it tries (the driver then skips try_read; the sync
   /// path waits in wait_readable first), because expect_bytes announced a bulk transfer
   /// large enough for a low-water wait: a try would take the few bytes that happen to be

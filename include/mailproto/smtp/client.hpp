@@ -195,6 +195,43 @@ class client {
     return async_send_batch(messages, send_options{}, std::forward<Token>(token));
   }
   ///@}
+  ///@{
+  /// The same batch as a stream, for any number of messages in constant memory (a mailing
+  /// list, a queue being drained): `next()` supplies the messages one at a time (nullptr:
+  /// no more), and `report(index, result)` receives each message's result as soon as its
+  /// final reply (or its failure) is known, usually in order; nothing is kept. Everything
+  /// else is as for the vector form: the same pipelining, the same per-message outcome.
+  /// A message, and its source, must stay valid until its result has been reported: at most
+  /// two are in flight (batch_next), so two message objects used in turn are enough.
+  /// Returns the number of messages taken from `next`. After a session failure (`ec`, as
+  /// for the vector form) no further message is taken; the ones taken are all reported. A
+  /// callback that throws also ends the batch: no further message is taken, the ones taken
+  /// finish and are still reported (nothing sent goes unreported; the first exception is
+  /// kept, later ones are dropped), and then the synchronous forms rethrow it, with the
+  /// session at rest; the asynchronous one completes with net::errc::cancelled. The
+  /// throwing form throws mailproto::error for a session failure.
+  std::size_t send_batch(const batch_next& next, const batch_report& report,
+                         const send_options& opts, std::error_code& ec);
+  std::size_t send_batch(const batch_next& next, const batch_report& report, std::error_code& ec) {
+    return send_batch(next, report, send_options{}, ec);
+  }
+  std::size_t send_batch(const batch_next& next, const batch_report& report,
+                         const send_options& opts = {});
+  /// Completion signature: void(std::error_code, std::size_t). The callbacks run on the
+  /// connection's executor.
+  template <class Token>
+  auto async_send_batch(batch_next next, batch_report report, const send_options& opts,
+                        Token&& token) {
+    return conn_.async_run_owned(
+        detail::make_batch_stream_op(proto_, std::move(next), std::move(report), opts),
+        std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_send_batch(batch_next next, batch_report report, Token&& token) {
+    return async_send_batch(std::move(next), std::move(report), send_options{},
+                            std::forward<Token>(token));
+  }
+  ///@}
 
   // ---------------------------------------------------------------- small commands
   ///@{

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -127,5 +128,15 @@ struct batch_result {
   std::error_code error;
   send_result result;  ///< recipients, replies, delivered: as client::send returns them
 };
+
+/// A streamed batch's supply (client::send_batch with callbacks): the next message, or
+/// nullptr when there are no more. The message, and its source, must stay valid until its
+/// result has been reported; at most two are in flight at once (the one whose replies are
+/// read, and the next, whose commands went out with the end of the first one's data), so
+/// two message objects used in turn are enough.
+using batch_next = std::function<const batch_message*()>;
+/// A streamed batch's results: the message's index (0, 1, ... in the order batch_next gave
+/// them) and what happened to it; the callee may move from it.
+using batch_report = std::function<void(std::size_t index, batch_result& result)>;
 
 }  // namespace mailproto::smtp

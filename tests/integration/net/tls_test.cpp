@@ -216,9 +216,10 @@ TEST_CASE("a server that accepts and never speaks times out", "[integration][net
   CHECK(took < std::chrono::seconds(5));
 }
 
-// The synchronous API waits for a reply in poll(2) (transport::wait_readable), not in the
-// reactor: that wait must end at the step's deadline too, and a late greeting must still be
-// read.
+// The synchronous API waits for a reply in its own thread, not in the reactor (over plain TCP
+// in a blocking recv(2) with SO_RCVTIMEO, transport::read_blocking; else in poll(2),
+// transport::wait_readable): that wait must end at the step's deadline too, and a late
+// greeting must still be read.
 TEST_CASE("plain: a server that never sends its greeting times out in the sync read",
           "[integration][net]") {
   for (const bool speaks_late : {false, true}) {

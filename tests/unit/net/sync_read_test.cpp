@@ -20,11 +20,13 @@ namespace {
 
 // A transport that has a chunk of data ready only once the driver has waited for it, and
 // logs the calls: "try" (a try_read that found nothing), "data" (one that took the chunk),
-// "wait" (wait_readable), "async" (async_read_some, which delivers a chunk).
+// "wait" (wait_readable), "async" (async_read_some, which delivers a chunk), "block"
+// (read_blocking, which delivers a chunk when `blocking`, as the TCP transport over plain TCP
+// with no batch announced; otherwise it declines).
 class scripted_transport final : public net::transport {
  public:
-  scripted_transport(asio::any_io_executor ex, std::vector<std::string>& log)
-      : ex_(std::move(ex)), log_(log) {}
+  scripted_transport(asio::any_io_executor ex, std::vector<std::string>& log, bool blocking)
+      : ex_(std::move(ex)), log_(log), blocking_(blocking) {}
   asio::any_io_executor get_executor() override { return ex_; }
   void async_connect(handler h) override {
     open_ = true;
@@ -53,6 +55,16 @@ class scripted_transport final : public net::transport {
     asio::post(ex_, [h = std::move(h), n = b.size()]() mutable { h({}, n); });
   }
   void expect_bytes(std::size_t n) override { expect_ = n; }
+  std::ptrdiff_t read_blocking(asio::mutable_buffer buf, std::chrono::milliseconds,
+                               std::error_code& ec) override {
+    ec = {};
+    if (!blocking_ || wait_before_read()) return -1;
+    log_.push_back("block");
+    expect_ = 0;
+    const std::size_t n = std::min<std::size_t>(buf.size(), chunk);
+    std::memset(buf.data(), 'x', n);
+    return static_cast<std::ptrdiff_t>(n);
+  }
   int wait_readable(std::chrono::milliseconds, int, std::error_code& ec) override {
     ec = {};
     log_.push_back("wait");
@@ -77,15 +89,18 @@ class scripted_transport final : public net::transport {
   static constexpr std::size_t chunk = 8192;  // a large read: the driver's bulk mode
   asio::any_io_executor ex_;
   std::vector<std::string>& log_;
+  bool blocking_;
   bool open_ = false, ready_ = false;
   std::size_t expect_ = 0;
   net::tls_info tls_;
 };
 
-// Connect, then three reads, each announced with expect_bytes(announce).
+// Connect, then three reads, each announced with expect_bytes(announce), each marked
+// action::wakeable when `wakeable`.
 class reads_op final : public net::operation {
  public:
-  reads_op(net::connection& c, std::size_t announce) : conn_(c), announce_(announce) {}
+  reads_op(net::connection& c, std::size_t announce, bool wakeable)
+      : conn_(c), announce_(announce), wakeable_(wakeable) {}
   net::action resume(const net::io_result& r) override {
     if (r.ec) return net::action::done(r.ec);
     if (!connected_) {
@@ -95,27 +110,31 @@ class reads_op final : public net::operation {
     if (started_ && ++reads_ == 3) return net::action::done();
     started_ = true;
     conn_.expect_bytes(announce_);
-    return net::action::read();
+    auto a = net::action::read();
+    a.wakeable = wakeable_;
+    return a;
   }
 
  private:
   net::connection& conn_;
   std::size_t announce_;
+  bool wakeable_;
   bool connected_ = false, started_ = false;
   int reads_ = 0;
 };
 
-std::vector<std::string> run_reads(std::size_t announce, bool async = false) {
+std::vector<std::string> run_reads(std::size_t announce, bool async = false, bool blocking = false,
+                                   bool wakeable = false) {
   std::vector<std::string> log;
   net::connect_options o;
   o.host = "example.test";
-  o.transport = [&log](asio::any_io_executor ex, const net::connect_options&) {
-    return std::make_unique<scripted_transport>(std::move(ex), log);
+  o.transport = [&log, blocking](asio::any_io_executor ex, const net::connect_options&) {
+    return std::make_unique<scripted_transport>(std::move(ex), log, blocking);
   };
   asio::io_context io;
   net::connection conn = async ? net::connection(io.get_executor()) : net::connection();
   conn.set_options(o);
-  reads_op op(conn, announce);
+  reads_op op(conn, announce, wakeable);
   std::error_code ec;
   if (async) {
     conn.start(op, [&](std::error_code e) { ec = e; });
@@ -148,4 +167,24 @@ TEST_CASE(
     "[net][sync]") {
   CHECK(run_reads(0, true) == std::vector<std::string>{"async", "try", "async", "try", "async"});
   CHECK(run_reads(8u << 20, true) == std::vector<std::string>{"async", "async", "async"});
+}
+
+TEST_CASE("sync read: a transport that can block reads in one call", "[net][sync]") {
+  CHECK(run_reads(0, false, true) == std::vector<std::string>{"block", "block", "block"});
+}
+
+TEST_CASE("sync read: a wakeable read, or an announced batch, does not block in the read",
+          "[net][sync]") {
+  // wake() can only end a wait in poll(2), with the eventfd beside the socket.
+  CHECK(run_reads(0, false, true, true) == std::vector<std::string>{"try", "wait", "data", "try",
+                                                                    "wait", "data", "try", "wait",
+                                                                    "data"});
+  // A batch waits for its low-water mark first (the transport declines).
+  CHECK(run_reads(8u << 20, false, true) ==
+        std::vector<std::string>{"wait", "data", "wait", "data", "wait", "data"});
+}
+
+TEST_CASE("async read: never a blocking read", "[net][sync]") {
+  CHECK(run_reads(0, true, true) ==
+        std::vector<std::string>{"async", "try", "async", "try", "async"});
 }

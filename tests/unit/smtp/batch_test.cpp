@@ -80,7 +80,7 @@ std::string data(int n) {
   return message(n) + ".\r\n";
 }
 
-enum class form { error_code, throwing, callback, future };
+enum class form { error_code, throwing, callback, future, stream, stream_async };
 const char* form_name(form f) {
   switch (f) {
     case form::error_code:
@@ -91,6 +91,10 @@ const char* form_name(form f) {
       return "callback";
     case form::future:
       return "use_future";
+    case form::stream:
+      return "stream";
+    case form::stream_async:
+      return "stream async";
   }
   return "?";
 }
@@ -104,13 +108,61 @@ struct outcome {
 
 using check_fn = std::function<void(const outcome&)>;
 
+// The stream forms (send_batch with batch_next / batch_report): the messages come from two
+// batch_message objects used in turn, as the API allows (at most two in flight): taking
+// message i overwrites message i-2, which must have been reported. The results are put at
+// their index; a message never taken (the session failed first) counts as the vector form
+// reports it, net::errc::connection_unusable.
+struct streamed {
+  const std::vector<smtp::envelope>& envs;
+  std::vector<string_source>& sources;
+  smtp::batch_message ring[2];
+  std::size_t taken = 0;
+  std::vector<bool> reported;
+  std::vector<smtp::batch_result> results;
+  streamed(const std::vector<smtp::envelope>& e, std::vector<string_source>& s)
+      : envs(e), sources(s), reported(e.size()), results(e.size()) {}
+  smtp::batch_next next() {
+    return [this]() -> const smtp::batch_message* {
+      if (taken == envs.size()) return nullptr;
+      const std::size_t i = taken++;
+      if (i >= 2) CHECK(reported[i - 2]);  // its slot is about to be reused
+      ring[i % 2] = {&sources[i], envs[i]};
+      return &ring[i % 2];
+    };
+  }
+  smtp::batch_report report() {
+    return [this](std::size_t i, smtp::batch_result& r) {
+      REQUIRE(i < taken);
+      CHECK_FALSE(reported[i]);
+      reported[i] = true;
+      results[i] = std::move(r);
+    };
+  }
+  // The outcome's results, once the batch returned `n` (the number taken).
+  std::vector<smtp::batch_result> finish(std::size_t n, std::error_code ec) {
+    CHECK(n == taken);
+    if (!ec) CHECK(n == envs.size());
+    for (std::size_t i = 0; i < envs.size(); ++i) {
+      if (i < n) {
+        CHECK(reported[i]);
+      } else {
+        CHECK_FALSE(reported[i]);
+        results[i] = smtp::batch_result{make_error_code(net::errc::connection_unusable), {}};
+      }
+    }
+    return std::move(results);
+  }
+};
+
 // Play `name` with every delivery and every form: connect, send_batch(envs), QUIT when the
 // session is still usable; `check` looks at the outcome.
 void run_batch(const std::string& name, const std::vector<smtp::envelope>& envs,
                const check_fn& check, const smtp::send_options& so = {}) {
   auto script = testing::transcript::load(transcript_path(name));
   for (const auto& d : testing::all_deliveries(script)) {
-    for (form f : {form::error_code, form::throwing, form::callback, form::future}) {
+    for (form f : {form::error_code, form::throwing, form::callback, form::future, form::stream,
+                   form::stream_async}) {
       INFO(name << " via " << form_name(f) << ", " << d.describe());
       testing::player peer(script, d);
       outcome out;
@@ -124,12 +176,13 @@ void run_batch(const std::string& name, const std::vector<smtp::envelope>& envs,
 
       asio::io_context ctx;
       std::unique_ptr<smtp::client> c;
-      if (f == form::callback || f == form::future)
+      const bool async = f == form::callback || f == form::future || f == form::stream_async;
+      if (async)
         c = std::make_unique<smtp::client>(ctx.get_executor(), test_options());
       else
         c = std::make_unique<smtp::client>(test_options());
       std::error_code ec;
-      if (f == form::callback || f == form::future) {
+      if (async) {
         bool called = false;
         c->async_connect(recording_server(peer, writes), [&](std::error_code e) {
           called = true;
@@ -179,10 +232,31 @@ void run_batch(const std::string& name, const std::vector<smtp::envelope>& envs,
           }
           break;
         }
+        case form::stream: {
+          streamed st(envs, sources);
+          const std::size_t n = c->send_batch(st.next(), st.report(), so, out.ec);
+          out.results = st.finish(n, out.ec);
+          break;
+        }
+        case form::stream_async: {
+          streamed st(envs, sources);
+          bool called = false;
+          std::size_t n = 0;
+          c->async_send_batch(st.next(), st.report(), so, [&](std::error_code e, std::size_t k) {
+            called = true;
+            out.ec = e;
+            n = k;
+          });
+          ctx.restart();
+          ctx.run();
+          REQUIRE(called);
+          out.results = st.finish(n, out.ec);
+          break;
+        }
       }
       if (c->usable()) {
         std::error_code qec;
-        if (f == form::callback || f == form::future) {
+        if (async) {
           c->async_quit([&](std::error_code e) { qec = e; });
           ctx.restart();
           ctx.run();
@@ -486,4 +560,160 @@ TEST_CASE("smtp batch async: cancelling a batch keeps what was sent, the rest is
   CHECK_FALSE(c.usable());
   INFO(peer.report());
   CHECK(peer.failure().empty());
+}
+
+TEST_CASE("smtp batch stream: a message that fails its checks is reported, two in flight at most",
+          "[smtp][batch][stream]") {
+  // As in the vector form, but the third message is not taken while the first is in flight
+  // (its slot would be reused): it starts once the first one's final reply came.
+  auto script = testing::transcript::parse(
+      "S: 220 mx.example.test ESMTP\nC: EHLO client.example.test\nS: 250-mx.example.test\n"
+      "S: 250 PIPELINING\n"
+      "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
+      "S: 250 ok\nS: 250 ok\nS: 354 go\n"
+      "C: Subject: message 1\nC: \nC: body 1\nC: .\nS: 250 queued as Q1\n"
+      "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
+      "S: 250 ok\nS: 250 ok\nS: 354 go\n"
+      "C: Subject: message 3\nC: \nC: body 3\nC: .\nS: 250 queued as Q3\n",
+      "batch-stream-skip");
+  testing::player peer(script);
+  smtp::client c(test_options());
+  c.connect(server(peer));
+  std::vector<smtp::envelope> envs{env_to({"bob@example.test"}), env_to({}),
+                                   env_to({"bob@example.test"})};
+  std::vector<string_source> sources;
+  for (int i = 1; i <= 3; ++i) sources.emplace_back(message(i));
+  streamed st(envs, sources);
+  std::vector<std::size_t> order;
+  auto report = st.report();
+  std::error_code ec;
+  const std::size_t n = c.send_batch(
+      st.next(),
+      [&](std::size_t i, smtp::batch_result& r) {
+        order.push_back(i);
+        report(i, r);
+      },
+      ec);
+  INFO(peer.report());
+  CHECK(peer.finished());
+  CHECK(ec == std::error_code{});
+  auto r = st.finish(n, ec);
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].result.delivered);
+  CHECK(r[1].error == smtp::errc::no_recipients);
+  CHECK(r[2].result.final_reply.text() == "queued as Q3");
+  CHECK(order == std::vector<std::size_t>{1, 0, 2});  // as each outcome became known
+  CHECK(c.usable());
+}
+
+TEST_CASE("smtp batch stream: a callback that throws ends the batch, the session stays usable",
+          "[smtp][batch][stream]") {
+  // Message 1 goes; taking message 2 throws: message 1's end goes out alone, its reply is
+  // read, and the exception comes out of send_batch with the session at rest.
+  const std::string head =
+      "S: 220 mx ESMTP\nC: EHLO client.example.test\nS: 250-mx\nS: 250 PIPELINING\n"
+      "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
+      "S: 250 ok\nS: 250 ok\nS: 354 go\n"
+      "C: Subject: message 1\nC: \nC: body 1\nC: .\nS: 250 queued as Q1\n";
+  string_source s1(message(1));
+  const smtp::batch_message m1{&s1, env_to({"bob@example.test"})};
+  SECTION("next throws") {
+    auto script = testing::transcript::parse(head + "C: NOOP\nS: 250 ok\n", "stream-throw");
+    testing::player peer(script);
+    smtp::client c(test_options());
+    c.connect(server(peer));
+    int calls = 0;
+    std::vector<std::size_t> reported;
+    std::error_code ec;
+    CHECK_THROWS_WITH(c.send_batch(
+                          [&]() -> const smtp::batch_message* {
+                            if (calls++ == 0) return &m1;
+                            throw std::runtime_error("no more today");
+                          },
+                          [&](std::size_t i, smtp::batch_result& r) {
+                            CHECK(r.result.delivered);
+                            reported.push_back(i);
+                          },
+                          ec),
+                      "no more today");
+    CHECK(reported == std::vector<std::size_t>{0});
+    CHECK(calls == 2);
+    REQUIRE(c.usable());
+    c.noop();
+    INFO(peer.report());
+    CHECK(peer.finished());
+  }
+  SECTION("report throws, async: cancelled, nothing further taken, all taken reported") {
+    // Message 1's end and message 2's group go together; the throw comes at message 1's
+    // result, message 2 still finishes (unreported), nothing further is taken.
+    auto script = testing::transcript::parse(
+        "S: 220 mx ESMTP\nC: EHLO client.example.test\nS: 250-mx\nS: 250 PIPELINING\n"
+        "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
+        "S: 250 ok\nS: 250 ok\nS: 354 go\n"
+        "C: Subject: message 1\nC: \nC: body 1\nC: .\n"
+        "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
+        "S: 250 queued as Q1\nS: 250 ok\nS: 250 ok\nS: 354 go\n"
+        "C: Subject: message 2\nC: \nC: body 2\nC: .\nS: 250 queued as Q2\n"
+        "C: NOOP\nS: 250 ok\n",
+        "stream-throw-async");
+    testing::player peer(script);
+    asio::io_context ctx;
+    smtp::client c(ctx.get_executor(), test_options());
+    std::error_code ec;
+    c.async_connect(server(peer), [&](std::error_code e) { ec = e; });
+    ctx.run();
+    REQUIRE_FALSE(ec);
+    string_source s2(message(2));
+    const smtp::batch_message m2{&s2, env_to({"bob@example.test"})};
+    int calls = 0;
+    std::size_t taken = 99;
+    std::vector<std::size_t> reported;
+    c.async_send_batch(
+        [&]() -> const smtp::batch_message* {
+          ++calls;
+          return calls == 1 ? &m1 : calls == 2 ? &m2 : nullptr;
+        },
+        [&](std::size_t i, smtp::batch_result& r) {
+          reported.push_back(i);
+          CHECK(r.result.delivered);
+          throw std::runtime_error("disk full");
+        },
+        [&](std::error_code e, std::size_t n) {
+          ec = e;
+          taken = n;
+        });
+    ctx.restart();
+    ctx.run();
+    // Message 2 was taken with message 1's end (pipelined) and is finished; none after it.
+    CHECK(ec == net::errc::cancelled);
+    CHECK(taken == 2);
+    CHECK(calls == 2);
+    CHECK(reported == std::vector<std::size_t>{0, 1});  // message 2 is still reported
+    REQUIRE(c.usable());
+    c.async_noop([&](std::error_code e) { ec = e; });
+    ctx.restart();
+    ctx.run();
+    CHECK_FALSE(ec);
+    INFO(peer.report());
+    CHECK(peer.finished());
+  }
+}
+
+TEST_CASE("smtp batch stream: nothing to send, and before connect", "[smtp][batch][stream]") {
+  smtp::client c(test_options());
+  std::error_code ec;
+  int reports = 0;
+  auto count = [&](std::size_t, smtp::batch_result&) { ++reports; };
+  CHECK(c.send_batch([]() -> const smtp::batch_message* { return nullptr; }, count, ec) == 0);
+  CHECK(ec == std::error_code{});
+  string_source s(message(1));
+  const smtp::batch_message m{&s, env_to({"bob@example.test"})};
+  int calls = 0;
+  auto once = [&]() -> const smtp::batch_message* { return calls++ == 0 ? &m : nullptr; };
+  CHECK(c.send_batch(once, count, ec) == 1);  // taken, failed at once, nothing more taken
+  CHECK(ec == smtp::errc::not_ready);
+  CHECK(reports == 1);
+  CHECK(calls == 1);
+  calls = 0;
+  CHECK_THROWS_AS(c.send_batch(once, count), mailproto::error);
 }

@@ -10,6 +10,7 @@
 #include <mailproto/smtp/envelope.hpp>
 #include <mailproto/smtp/protocol.hpp>
 
+#include <exception>
 #include <memory>
 #include <span>
 #include <system_error>
@@ -40,6 +41,13 @@ std::unique_ptr<net::result_operation<std::vector<batch_result>>> make_batch_op(
 /// for a synchronous batch, whose messages outlive the operation.
 std::unique_ptr<net::result_operation<std::vector<batch_result>>> make_batch_op_borrowed(
     protocol& p, std::span<const batch_message> messages, send_options opts);
+/// A streamed batch: messages from `next` one at a time, each result to `report` as it is
+/// known, nothing kept. The result is the number of messages taken. A callback that throws
+/// ends it (no further message; net::errc::cancelled unless the session failed); the
+/// exception goes to `*thrown` when given.
+std::unique_ptr<net::result_operation<std::size_t>> make_batch_stream_op(
+    protocol& p, batch_next next, batch_report report, send_options opts,
+    std::exception_ptr* thrown = nullptr);
 /// NOOP (RFC 5321 §4.1.1.9).
 std::unique_ptr<net::result_operation<void>> make_noop_op(protocol& p);
 /// RSET (RFC 5321 §4.1.1.5).
