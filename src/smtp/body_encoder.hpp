@@ -12,6 +12,10 @@
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace mailproto::smtp::detail {
 
 class body_encoder {
@@ -69,6 +73,54 @@ class body_encoder {
       out.append(p, stop);
       p = stop;
     }
+  }
+
+  /// True when encoding `raw` (from the start of a line) changes nothing but its end: every
+  /// CR is followed by an LF, every LF follows a CR, and in DATA mode (`stuffing`) no line
+  /// starts with ".". The usual case for a built message (the MIME builder writes CRLF and
+  /// its lines never start with "."): such a body is copied whole (append_plain), and its
+  /// RFC 1870 size is its length plus the CRLF a last line without one gets. One pass,
+  /// 16 bytes at a time with SSE2: where the CRs are, shifted by one, must be exactly where
+  /// the LFs are, and no "." may sit just after an LF.
+  static bool plain(std::string_view raw, bool stuffing) {
+    const auto* p = reinterpret_cast<const unsigned char*>(raw.data());
+    const std::size_t n = raw.size();
+    std::size_t i = 0;
+    unsigned cr_carry = 0;  // the previous byte was a CR
+    unsigned lf_carry = 1;  // the previous byte was an LF (the body starts a line)
+#if defined(__SSE2__)
+    const __m128i cr_v = _mm_set1_epi8('\r'), lf_v = _mm_set1_epi8('\n'),
+                  dot_v = _mm_set1_epi8('.');
+    for (; i + 16 <= n; i += 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      const auto cr = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, cr_v)));
+      const auto lf = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, lf_v)));
+      if ((((cr << 1) | cr_carry) & 0xFFFFu) != lf) return false;
+      if (stuffing) {
+        const auto dot = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, dot_v)));
+        if ((((lf << 1) | lf_carry) & dot) != 0) return false;
+      }
+      cr_carry = cr >> 15;
+      lf_carry = lf >> 15;
+    }
+#endif
+    for (; i < n; ++i) {  // the rest (or all, without SSE2)
+      const unsigned c = p[i];
+      if ((c == '\n') != (cr_carry == 1)) return false;  // LF without CR, CR without LF
+      if (stuffing && lf_carry && c == '.') return false;
+      cr_carry = c == '\r';
+      lf_carry = c == '\n';
+    }
+    return cr_carry == 0;  // a CR at the very end has no LF
+  }
+
+  /// Append `in`, a piece of a body for which plain() said true, as encode() would (it
+  /// changes nothing); the state follows, so the pieces may split anywhere.
+  void append_plain(std::string_view in, std::string& out) {
+    out.append(in);
+    if (in.empty() || mode_ == mode::binary) return;
+    at_line_start_ = in.back() == '\n';
+    cr_pending_ = false;  // a CR ending a piece: its LF starts the next one, copied as is
   }
 
   /// The size of `raw` once encoded, without DATA's dot-stuffing and terminator: what

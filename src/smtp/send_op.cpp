@@ -217,9 +217,15 @@ class send_op final : public op_base<send_result> {
     std::optional<std::uint64_t> exact;
     if (known_size_ && *known_size_ <= prefetch_limit) {
       if (!prefetch()) return net::action::done(source_ec_);
-      exact = body_encoder::transmitted_size(pre_, env_->body == body_type::binary
-                                                       ? body_encoder::mode::binary
-                                                       : body_encoder::mode::bdat);
+      // A body that needs no encoding (the usual case) is copied whole, and its size is its
+      // length (plus the CRLF a last line without one gets).
+      plain_ = env_->body != body_type::binary && body_encoder::plain(pre_, !use_bdat_);
+      if (plain_)
+        exact = pre_.size() + (pre_.empty() || pre_.back() == '\n' ? 0 : 2);
+      else
+        exact = body_encoder::transmitted_size(pre_, env_->body == body_type::binary
+                                                         ? body_encoder::mode::binary
+                                                         : body_encoder::mode::bdat);
     }
     // RFC 1870 §6: a message known to exceed the server's SIZE is not even offered.
     std::optional<std::uint64_t> size = env_->size ? env_->size : exact ? exact : known_size_;
@@ -352,7 +358,11 @@ class send_op final : public op_base<send_result> {
     end = false;
     if (prefetched_) {
       const std::size_t take = std::min(pre_.size() - pre_pos_, opts_.chunk_size);
-      encoder_.encode(std::string_view(pre_).substr(pre_pos_, take), out);
+      const std::string_view piece = std::string_view(pre_).substr(pre_pos_, take);
+      if (plain_)
+        encoder_.append_plain(piece, out);
+      else
+        encoder_.encode(piece, out);
       pre_pos_ += take;
       if (pre_pos_ == pre_.size()) {
         end = true;
@@ -513,6 +523,7 @@ class send_op final : public op_base<send_result> {
   bool last_sent_ = false;  // the LAST chunk is on the wire (pipelined BDAT)
   std::size_t chunks_in_flight_ = 0;
   bool prefetched_ = false;  // the whole body is in pre_
+  bool plain_ = false;       // ... and needs no encoding (body_encoder::plain)
   std::string pre_;
   std::size_t pre_pos_ = 0;
   std::string chunk_;
