@@ -278,6 +278,14 @@ void run_batch(const std::string& name, const std::vector<smtp::envelope>& envs,
   }
 }
 
+// A session with PIPELINING, up to the end of message 1's data (its final reply still to
+// come): how the cancel and stream tests begin.
+const std::string pipelined_message_1 =
+    "S: 220 mx ESMTP\nC: EHLO client.example.test\nS: 250-mx\nS: 250 PIPELINING\n"
+    "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
+    "S: 250 ok\nS: 250 ok\nS: 354 go\n"
+    "C: Subject: message 1\nC: \nC: body 1\nC: .\n";
+
 void check_sent(const smtp::batch_result& r, const std::string& queue_id) {
   CHECK(r.error == std::error_code{});
   CHECK(r.result.delivered);
@@ -517,12 +525,9 @@ TEST_CASE("smtp batch async: cancelling a batch keeps what was sent, the rest is
           "[smtp][batch][async]") {
   // The server queues the first message, then goes silent: the caller cancels.
   auto script = testing::transcript::parse(
-      "S: 220 mx ESMTP\nC: EHLO client.example.test\nS: 250-mx\nS: 250 PIPELINING\n"
-      "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
-      "S: 250 ok\nS: 250 ok\nS: 354 go\n"
-      "C: Subject: message 1\nC: \nC: body 1\nC: .\n"
-      "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
-      "S: 250 queued as Q1\n@stall\n",
+      pipelined_message_1 +
+          "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
+          "S: 250 queued as Q1\n@stall\n",
       "batch-cancel");
   testing::player peer(script);
   asio::io_context ctx;
@@ -610,11 +615,7 @@ TEST_CASE("smtp batch stream: a callback that throws ends the batch, the session
           "[smtp][batch][stream]") {
   // Message 1 goes; taking message 2 throws: message 1's end goes out alone, its reply is
   // read, and the exception comes out of send_batch with the session at rest.
-  const std::string head =
-      "S: 220 mx ESMTP\nC: EHLO client.example.test\nS: 250-mx\nS: 250 PIPELINING\n"
-      "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
-      "S: 250 ok\nS: 250 ok\nS: 354 go\n"
-      "C: Subject: message 1\nC: \nC: body 1\nC: .\nS: 250 queued as Q1\n";
+  const std::string head = pipelined_message_1 + "S: 250 queued as Q1\n";
   string_source s1(message(1));
   const smtp::batch_message m1{&s1, env_to({"bob@example.test"})};
   SECTION("next throws") {
@@ -647,14 +648,11 @@ TEST_CASE("smtp batch stream: a callback that throws ends the batch, the session
     // Message 1's end and message 2's group go together; the throw comes at message 1's
     // result, message 2 still finishes (unreported), nothing further is taken.
     auto script = testing::transcript::parse(
-        "S: 220 mx ESMTP\nC: EHLO client.example.test\nS: 250-mx\nS: 250 PIPELINING\n"
-        "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
-        "S: 250 ok\nS: 250 ok\nS: 354 go\n"
-        "C: Subject: message 1\nC: \nC: body 1\nC: .\n"
-        "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
-        "S: 250 queued as Q1\nS: 250 ok\nS: 250 ok\nS: 354 go\n"
-        "C: Subject: message 2\nC: \nC: body 2\nC: .\nS: 250 queued as Q2\n"
-        "C: NOOP\nS: 250 ok\n",
+        pipelined_message_1 +
+            "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
+            "S: 250 queued as Q1\nS: 250 ok\nS: 250 ok\nS: 354 go\n"
+            "C: Subject: message 2\nC: \nC: body 2\nC: .\nS: 250 queued as Q2\n"
+            "C: NOOP\nS: 250 ok\n",
         "stream-throw-async");
     testing::player peer(script);
     asio::io_context ctx;
