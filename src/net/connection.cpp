@@ -26,12 +26,12 @@
 // transfer) is first tried inline (transport::try_read). The sync API's completion is delivered
 // inline.
 // The sync API on the connection's own io_context waits for data without the reactor: the
-// caller is blocked in run() anyway. Over plain TCP a read blocks in recv(2) on the (then
-// blocking) socket with SO_RCVTIMEO as its deadline (transport::read_blocking): after a
-// command, one system call instead of a recv that fails, an epoll_wait, a scheduler trip and
-// a handler. Otherwise (TLS, a low-water batch, a read marked action::wakeable) a read that
-// finds nothing waits in poll(2) in this thread (transport::wait_readable) and then reads
-// inline. Work posted to the executor from another thread (imap::client::stop_idle) calls
+// caller is blocked in run() anyway. A read blocks in recv(2) on the (then blocking) socket
+// with SO_RCVTIMEO as its deadline, over TLS inside SSL_read (transport::read_blocking):
+// after a command, one system call instead of a recv that fails, an epoll_wait, a scheduler
+// trip and a handler. Otherwise (a low-water batch, a read marked action::wakeable) a read
+// that finds nothing waits in poll(2) in this thread (transport::wait_readable) and then
+// reads inline. Work posted to the executor from another thread (imap::client::stop_idle) calls
 // wake(), which ends such a poll through an eventfd; the read then takes the reactor path,
 // where that work runs. Transports without these paths (the transcript player) always take
 // the reactor path.

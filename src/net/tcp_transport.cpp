@@ -7,11 +7,11 @@
 // SNI is sent for host names (RFC 6066 §3 forbids it for IP literals). TLS 1.2 minimum.
 //
 // TLS runs OpenSSL directly on the connected socket (a BIO of ours on the descriptor, whose
-// recv/send are non-blocking per call, MSG_DONTWAIT): every SSL_* call is tried at once, and when
-// OpenSSL says WANT_READ or WANT_WRITE the transport waits with socket.async_wait and calls it
-// again. There is no second copy of the record layer (asio::ssl::stream kept two 17 KiB engine
-// buffers and a BIO pair with two more, for the connection's whole life). What stays per
-// connection:
+// recv/send are non-blocking per call, MSG_DONTWAIT, except in the synchronous API's blocking
+// read): every SSL_* call is tried at once, and when OpenSSL says WANT_READ or WANT_WRITE the
+// transport waits with socket.async_wait and calls it again. There is no second copy of the
+// record layer (asio::ssl::stream kept two 17 KiB engine buffers and a BIO pair with two
+// more, for the connection's whole life). What stays per connection:
 //   - the SSL object, created only when TLS starts (a STARTTLS connection that never
 //     upgrades has none);
 //   - record buffers only while data is in flight: when a read has to wait for the socket
@@ -180,31 +180,40 @@ std::shared_ptr<shared_context> context_for(const connect_options& o) {
   return c;
 }
 
+// What the socket BIO works on: the descriptor (not owned: the asio socket closes it) and
+// the flags of its next recv (MSG_DONTWAIT, except in the one read that read_blocking lets
+// block).
+struct bio_target {
+  int fd = -1;
+  int recv_flags = MSG_DONTWAIT;
+};
+
 // A socket BIO of our own: recv(2) and send(2) on the descriptor, with MSG_NOSIGNAL so a
 // peer that has gone away gives EPIPE instead of killing the process with SIGPIPE (OpenSSL's
 // BIO_s_socket writes with write(2)). Non-blocking per call (MSG_DONTWAIT), whatever the
-// descriptor's mode (the synchronous API may leave it blocking, see read_blocking): EAGAIN
-// becomes a retry, which SSL_* reports as WANT_READ / WANT_WRITE; errno is left for the error
-// mapping.
+// descriptor's mode (the synchronous API may leave it blocking, see read_blocking), except
+// a read that bio_target::recv_flags lets block: EAGAIN (or SO_RCVTIMEO passing) becomes a
+// retry, which SSL_* reports as WANT_READ / WANT_WRITE; errno is left for the error mapping.
 int socket_bio_read(BIO* b, char* data, std::size_t len, std::size_t* got) {
   BIO_clear_retry_flags(b);
-  const int fd = static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(b)));
+  const auto* t = static_cast<const bio_target*>(BIO_get_data(b));
   ssize_t n;
   do {
-    n = ::recv(fd, data, len, MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
+    n = ::recv(t->fd, data, len, t->recv_flags);
+  } while (n < 0 && errno == EINTR && t->recv_flags == MSG_DONTWAIT);
   if (n > 0) {
     *got = static_cast<std::size_t>(n);
     return 1;
   }
   *got = 0;
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) BIO_set_retry_read(b);
+  // EINTR in a blocking read: a retry too (the caller re-checks its deadline).
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_read(b);
   return 0;
 }
 
 int socket_bio_write(BIO* b, const char* data, std::size_t len, std::size_t* put) {
   BIO_clear_retry_flags(b);
-  const int fd = static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(b)));
+  const int fd = static_cast<const bio_target*>(BIO_get_data(b))->fd;
   ssize_t n;
   do {
     n = ::send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -222,11 +231,11 @@ long socket_bio_ctrl(BIO* b, int cmd, long, void* ptr) {
   switch (cmd) {
     case BIO_CTRL_FLUSH:
       return 1;  // nothing buffered here
-    case BIO_C_GET_FD:
-      if (ptr)
-        *static_cast<int*>(ptr) =
-            static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(b)));
-      return static_cast<long>(reinterpret_cast<std::intptr_t>(BIO_get_data(b)));
+    case BIO_C_GET_FD: {
+      const int fd = static_cast<const bio_target*>(BIO_get_data(b))->fd;
+      if (ptr) *static_cast<int*>(ptr) = fd;
+      return fd;
+    }
     default:
       return 0;
   }
@@ -252,11 +261,11 @@ const BIO_METHOD* socket_bio_method() {
   return m;
 }
 
-// A BIO on `fd` (not owned: the asio socket closes it).
-BIO* socket_bio(int fd) {
+// A BIO on `t` (which must outlive it).
+BIO* socket_bio(bio_target& t) {
   const BIO_METHOD* m = socket_bio_method();
   BIO* b = m ? BIO_new(m) : nullptr;
-  if (b) BIO_set_data(b, reinterpret_cast<void*>(static_cast<std::intptr_t>(fd)));
+  if (b) BIO_set_data(b, &t);
   return b;
 }
 
@@ -333,14 +342,28 @@ class tcp_transport final : public transport {
     return tls_read(buf, ec, want);
   }
 
-  // The synchronous API's read (transport.hpp): over plain TCP with nothing announced, the
-  // descriptor is made blocking (Asio's own operations make it non-blocking again when they
-  // run; every other read and write here passes MSG_DONTWAIT) and one recv(2) with
-  // SO_RCVTIMEO both waits and reads: one system call per reply instead of a poll and a recv.
+  // The synchronous API's read (transport.hpp): with nothing announced, the descriptor is
+  // made blocking (Asio's own operations make it non-blocking again when they run; every
+  // other read and write here passes MSG_DONTWAIT) and one recv(2) with SO_RCVTIMEO both
+  // waits and reads: one system call per reply instead of a poll and a recv.
+  // Over TLS the same: what OpenSSL already holds is read without blocking; else the first
+  // SSL_read_ex of tls_read may block in the BIO's recv (until a whole record is in, or
+  // SO_RCVTIMEO passes: WANT_READ, no bytes, the driver re-checks its deadline); the rest of
+  // that read is non-blocking again. A read that has to write first (SSL_want_write) takes
+  // the poll path.
   std::ptrdiff_t read_blocking(asio::mutable_buffer buf, std::chrono::milliseconds timeout,
                                std::error_code& ec) override {
     ec = {};
-    if (ssl_ || !sock_.is_open() || reading_ || writing_ || wait_before_read()) return -1;
+    if (!sock_.is_open() || reading_ || writing_ || wait_before_read()) return -1;
+    if (ssl_) {
+      if (SSL_has_pending(ssl_.get()) || read_error_) {
+        int want = 0;
+        const std::size_t n = tls_read(buf, ec, want);
+        if (n > 0 || ec) return static_cast<std::ptrdiff_t>(n);
+      }
+      if (SSL_want_write(ssl_.get())) return -1;
+      release_buffers_if_quiet();
+    }
     apply_low_water();  // a mark left from a bulk read would hold a blocking recv back
     if (low_water_ > 1) return -1;
     if (sock_.non_blocking() || sock_.native_non_blocking()) {
@@ -349,6 +372,14 @@ class tcp_transport final : public transport {
       if (bec) return -1;
     }
     if (!set_receive_timeout(timeout)) return -1;
+    if (ssl_) {
+      int want = 0;
+      bio_.recv_flags = 0;
+      const std::size_t n = tls_read(buf, ec, want, &bio_.recv_flags);
+      bio_.recv_flags = MSG_DONTWAIT;
+      if (n > 0 || ec || want == SSL_ERROR_WANT_READ) return static_cast<std::ptrdiff_t>(n);
+      return -1;  // OpenSSL has to write before it can read on: the poll path
+    }
     const ssize_t n = ::recv(sock_.native_handle(), buf.data(), buf.size(), 0);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return 0;
     return static_cast<std::ptrdiff_t>(plain_result(n, ec));
@@ -446,7 +477,8 @@ class tcp_transport final : public transport {
     ERR_clear_error();
     ssl_.reset(SSL_new(shared_->ctx.get()));
     SSL* ssl = ssl_.get();
-    BIO* bio = ssl ? socket_bio(sock_.native_handle()) : nullptr;
+    bio_.fd = sock_.native_handle();
+    BIO* bio = ssl ? socket_bio(bio_) : nullptr;
     if (bio) SSL_set_bio(ssl, bio, bio);  // the SSL object owns it
     if (!ssl || !bio) {
       note_("TLS handshake failed: " + last_ssl_error().message());
@@ -579,7 +611,10 @@ class tcp_transport final : public transport {
   // one failed recv per call). Returns the count; `want` is the SSL_ERROR_WANT_* that
   // stopped it with nothing read (0 otherwise). An error after some bytes is kept for the
   // next call, so the bytes are delivered first.
-  std::size_t tls_read(asio::mutable_buffer buf, std::error_code& ec, int& want) {
+  // `block_once`: the BIO's recv flags, set back to MSG_DONTWAIT after the first
+  // SSL_read_ex (read_blocking lets only that one block).
+  std::size_t tls_read(asio::mutable_buffer buf, std::error_code& ec, int& want,
+                       int* block_once = nullptr) {
     want = 0;
     if (read_error_) {
       ec = read_error_;
@@ -592,6 +627,10 @@ class tcp_transport final : public transport {
       std::size_t n = 0;
       errno = 0;
       const int r = SSL_read_ex(ssl_.get(), p + total, buf.size() - total, &n);
+      if (block_once) {
+        *block_once = MSG_DONTWAIT;
+        block_once = nullptr;
+      }
       if (r == 1) {
         total += n;
         read_since_wait_ += n;
@@ -810,6 +849,7 @@ class tcp_transport final : public transport {
   asio::ip::tcp::resolver resolver_;
   asio::ip::tcp::socket sock_;
   std::shared_ptr<shared_context> shared_;  // from the first TLS handshake on
+  bio_target bio_;                          // the BIO's descriptor; outlives ssl_
   std::unique_ptr<SSL, ssl_free> ssl_;      // only once TLS starts
   tls_info info_;
   // The outstanding TLS read and write (their handlers travel with the socket waits).

@@ -81,11 +81,12 @@ class transport {
     return -1;
   }
   /// Optional path for the synchronous API: one blocking read, for at most `timeout`, into
-  /// `buf` (a blocking recv(2) with SO_RCVTIMEO: the wait and the read in one system call).
-  /// Returns the count (> 0); 0 with `ec` set: EOF or an error; 0 with no error: the
-  /// timeout passed or a signal came (the caller checks its deadline and calls again);
-  /// -1: this stream cannot read this way now (TLS, a low-water batch announced, an
-  /// asynchronous operation outstanding): use wait_readable and try_read. The default: -1.
+  /// `buf` (a blocking recv(2) with SO_RCVTIMEO: the wait and the read in one system call;
+  /// over TLS inside SSL_read). Returns the count (> 0); 0 with `ec` set: EOF or an error; 0
+  /// with no error: the timeout passed or a signal came (the caller checks its deadline and
+  /// calls again); -1: this stream cannot read this way now (a low-water batch announced,
+  /// TLS that has to write first, an asynchronous operation outstanding): use wait_readable
+  /// and try_read. The default: -1.
   virtual std::ptrdiff_t read_blocking(asio::mutable_buffer buf, std::chrono::milliseconds timeout,
                                        std::error_code& ec) {
     (void)buf;

@@ -7,6 +7,7 @@
 #include <mailproto/net/connection.hpp>
 #include <mailproto/net/errc.hpp>
 #include "support/loopback_peer.hpp"
+#include "support/self_signed.hpp"
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
@@ -32,25 +33,8 @@ char pattern(std::size_t i) {
   return static_cast<char>('a' + (i * 7 + i / 4093) % 26);
 }
 
-struct cert_files {
-  std::string key, crt;
-};
-
-// A self-signed certificate for "localhost" (the client trusts it as its CA file).
-const cert_files& certificate() {
-  static const cert_files files = [] {
-    namespace fs = std::filesystem;
-    const fs::path dir = fs::temp_directory_path() / "mailproto-tls-transfer";
-    fs::create_directories(dir);
-    cert_files f{(dir / "key.pem").string(), (dir / "crt.pem").string()};
-    const std::string cmd =
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-        "-addext subjectAltName=DNS:localhost -keyout " +
-        f.key + " -out " + f.crt + " >/dev/null 2>&1";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    return f;
-  }();
-  return files;
+const test_support::cert_files& certificate() {
+  return test_support::self_signed_localhost();
 }
 
 // The client side: connect (implicit TLS), upload `up` bytes in one write, then
