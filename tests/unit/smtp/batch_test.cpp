@@ -715,3 +715,51 @@ TEST_CASE("smtp batch stream: nothing to send, and before connect", "[smtp][batc
   calls = 0;
   CHECK_THROWS_AS(c.send_batch(once, count), mailproto::error);
 }
+
+TEST_CASE("smtp batch stream async: cancelling keeps what was sent and reports the rest",
+          "[smtp][batch][stream][async]") {
+  // As the vector form's cancel test: message 1 is queued, the server goes silent with
+  // message 2's group on the wire, the caller cancels. Message 3 is never taken.
+  auto script = testing::transcript::parse(
+      pipelined_message_1 +
+          "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
+          "S: 250 queued as Q1\n@stall\n",
+      "batch-stream-cancel");
+  testing::player peer(script);
+  asio::io_context ctx;
+  smtp::client c(ctx.get_executor(), test_options());
+  std::error_code ec;
+  c.async_connect(server(peer), [&](std::error_code e) { ec = e; });
+  ctx.run();
+  REQUIRE_FALSE(ec);
+  std::vector<smtp::envelope> envs(3, env_to({"bob@example.test"}));
+  std::vector<string_source> sources;
+  for (int i = 1; i <= 3; ++i) sources.emplace_back(message(i));
+  streamed st(envs, sources);
+  asio::cancellation_signal sig;
+  bool called = false;
+  std::size_t n = 0;
+  c.async_send_batch(
+      st.next(), st.report(),
+      asio::bind_cancellation_slot(sig.slot(), [&](std::error_code e, std::size_t k) {
+        called = true;
+        ec = e;
+        n = k;
+      }));
+  ctx.restart();
+  for (int i = 0; i < 100 && !called; ++i) ctx.poll();
+  REQUIRE_FALSE(called);
+  sig.emit(asio::cancellation_type::terminal);
+  ctx.run();
+  REQUIRE(called);
+  CHECK(ec == net::errc::cancelled);
+  CHECK(n == 2);
+  auto r = st.finish(n, ec);
+  CHECK(r[0].result.delivered);
+  CHECK(r[1].error == net::errc::cancelled);
+  CHECK_FALSE(r[1].result.delivered);
+  CHECK(r[2].error == net::errc::connection_unusable);  // never taken
+  CHECK_FALSE(c.usable());
+  INFO(peer.report());
+  CHECK(peer.failure().empty());
+}
