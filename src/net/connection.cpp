@@ -139,9 +139,10 @@ struct connection::impl : std::enable_shared_from_this<impl> {
     return ec;
   }
 
-  // The sync read (see the top): try inline, else wait in poll(2) and try again, until the
-  // step's deadline. nullopt: take the reactor path (the transport cannot wait this way, or
-  // wake() asked for the executor's posted work to run).
+  // The sync read (see the top): one blocking read when the transport can and the read is
+  // not wakeable; else try inline, wait in poll(2) and try again; until the step's deadline.
+  // nullopt: take the reactor path (the transport cannot wait either way, or wake() asked
+  // for the executor's posted work to run).
   std::optional<io_result> sync_read(const action& a) {
     const auto limit = clock::now() + deadline_for(a);
     const bool wrote = std::exchange(after_write, false);
