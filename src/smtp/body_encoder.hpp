@@ -114,6 +114,12 @@ class body_encoder {
     return cr_carry == 0;  // a CR at the very end has no LF
   }
 
+  /// transmitted_size() of a body for which plain() said true: its length, plus the CRLF a
+  /// last line without one gets.
+  static std::uint64_t plain_size(std::string_view raw) {
+    return raw.size() + (raw.empty() || raw.back() == '\n' ? 0 : 2);
+  }
+
   /// Append `in`, a piece of a body for which plain() said true, as encode() would (it
   /// changes nothing); the state follows, so the pieces may split anywhere.
   void append_plain(std::string_view in, std::string& out) {

@@ -221,7 +221,7 @@ class send_op final : public op_base<send_result> {
       // length (plus the CRLF a last line without one gets).
       plain_ = env_->body != body_type::binary && body_encoder::plain(pre_, !use_bdat_);
       if (plain_)
-        exact = pre_.size() + (pre_.empty() || pre_.back() == '\n' ? 0 : 2);
+        exact = body_encoder::plain_size(pre_);
       else
         exact = body_encoder::transmitted_size(pre_, env_->body == body_type::binary
                                                          ? body_encoder::mode::binary

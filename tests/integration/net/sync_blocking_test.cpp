@@ -6,8 +6,8 @@
 // the descriptor non-blocking again (else its first recv would block the thread until data
 // came); a blocking read after that makes the descriptor blocking again; and both kinds of
 // read end at their deadline when the peer stays silent.
+#include "support/local_tls.hpp"
 #include "support/loopback_peer.hpp"
-#include "support/self_signed.hpp"
 
 #include <mailproto/net/connection.hpp>
 #include <mailproto/net/errc.hpp>
@@ -61,10 +61,7 @@ std::unique_ptr<test_support::loopback_peer> start_peer(bool tls,
           script(p);
           return;
         }
-        const auto& cert = test_support::self_signed_localhost();
-        asio::ssl::context ctx(asio::ssl::context::tls_server);
-        ctx.use_certificate_chain_file(cert.crt);
-        ctx.use_private_key_file(cert.key, asio::ssl::context::pem);
+        auto ctx = test_support::localhost_server_context();
         asio::ssl::stream<asio::ip::tcp::socket&> t(s, ctx);
         std::error_code ec;
         t.handshake(asio::ssl::stream_base::server, ec);
@@ -79,12 +76,11 @@ std::unique_ptr<test_support::loopback_peer> start_peer(bool tls,
 }
 
 net::connect_options client_options(std::uint16_t port, bool tls) {
+  if (tls) return test_support::localhost_tls_client(port);
   net::connect_options o;
-  o.host = tls ? "localhost" : "127.0.0.1";
+  o.host = "127.0.0.1";
   o.port = port;
-  o.tls = tls ? net::tls_mode::implicit : net::tls_mode::none;
-  o.tls_opts.cafile = test_support::self_signed_localhost().crt;
-  o.tls_opts.use_sslkeylogfile_env = false;
+  o.tls = net::tls_mode::none;
   return o;
 }
 

@@ -6,8 +6,9 @@
 // checked, verification stays on, and the session ends with close_notify.
 #include <mailproto/net/connection.hpp>
 #include <mailproto/net/errc.hpp>
+#include "support/local_tls.hpp"
 #include "support/loopback_peer.hpp"
-#include "support/self_signed.hpp"
+#include "support/run_op.hpp"
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
@@ -17,8 +18,6 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <future>
 #include <string>
 #include <thread>
@@ -31,10 +30,6 @@ namespace {
 // Byte i of a transfer: a pattern that catches a lost, doubled or reordered record.
 char pattern(std::size_t i) {
   return static_cast<char>('a' + (i * 7 + i / 4093) % 26);
-}
-
-const test_support::cert_files& certificate() {
-  return test_support::self_signed_localhost();
 }
 
 // The client side: connect (implicit TLS), upload `up` bytes in one write, then
@@ -99,7 +94,6 @@ class transfer_op final : public net::operation {
 
 TEST_CASE("TLS transport: bulk data both ways in small and large records",
           "[integration][net][tls]") {
-  const auto& cert = certificate();
   constexpr std::size_t up = 6 * 1024 * 1024, down = 12 * 1024 * 1024;
   constexpr int small_writes = 50;
   std::size_t server_got = 0;
@@ -107,9 +101,7 @@ TEST_CASE("TLS transport: bulk data both ways in small and large records",
   std::string server_error;
 
   test_support::loopback_peer peer([&](asio::ip::tcp::socket& s) {
-    asio::ssl::context ctx(asio::ssl::context::tls_server);
-    ctx.use_certificate_chain_file(cert.crt);
-    ctx.use_private_key_file(cert.key, asio::ssl::context::pem);
+    auto ctx = test_support::localhost_server_context();
     asio::ssl::stream<asio::ip::tcp::socket&> tls(s, ctx);
     std::error_code ec;
     tls.handshake(asio::ssl::stream_base::server, ec);
@@ -156,12 +148,7 @@ TEST_CASE("TLS transport: bulk data both ways in small and large records",
     tls.shutdown(ec);  // waits for the client's close_notify
   });
 
-  net::connect_options o;
-  o.host = "localhost";
-  o.port = peer.port();
-  o.tls = net::tls_mode::implicit;
-  o.tls_opts.cafile = cert.crt;
-  o.tls_opts.use_sslkeylogfile_env = false;
+  auto o = test_support::localhost_tls_client(peer.port());
   o.connect_timeout = std::chrono::seconds(10);
   o.io_timeout = std::chrono::seconds(20);
   net::connection conn;
@@ -220,7 +207,6 @@ class hinted_read_op final : public net::operation {
 
 TEST_CASE("TLS transport: a peer that sends less than announced costs latency, not a hang",
           "[integration][net][tls]") {
-  const auto& cert = certificate();
   // The peer sends 300 KiB in bursts with pauses, then a last small piece, and then waits
   // for the client to hang up, while the client was told 64 MiB are coming — or exactly
   // what comes, so that the low-water mark shrinks with what is left to come. Through the
@@ -230,9 +216,7 @@ TEST_CASE("TLS transport: a peer that sends less than announced costs latency, n
     for (const std::size_t announced : {std::size_t{64} * 1024 * 1024, sent_total}) {
       INFO("announced " << announced << (async ? ", async" : ", sync"));
       test_support::loopback_peer peer([&](asio::ip::tcp::socket& s) {
-        asio::ssl::context ctx(asio::ssl::context::tls_server);
-        ctx.use_certificate_chain_file(cert.crt);
-        ctx.use_private_key_file(cert.key, asio::ssl::context::pem);
+        auto ctx = test_support::localhost_server_context();
         asio::ssl::stream<asio::ip::tcp::socket&> tls(s, ctx);
         std::error_code ec;
         tls.handshake(asio::ssl::stream_base::server, ec);
@@ -246,26 +230,15 @@ TEST_CASE("TLS transport: a peer that sends less than announced costs latency, n
         char c;
         tls.read_some(asio::buffer(&c, 1), ec);  // until the client closes
       });
-      net::connect_options o;
-      o.host = "localhost";
-      o.port = peer.port();
-      o.tls = net::tls_mode::implicit;
-      o.tls_opts.cafile = cert.crt;
-      o.tls_opts.use_sslkeylogfile_env = false;
+      auto o = test_support::localhost_tls_client(peer.port());
       o.connect_timeout = std::chrono::seconds(10);
       o.io_timeout = std::chrono::seconds(10);
       asio::io_context io;
-      net::connection conn = async ? net::connection(io.get_executor()) : net::connection();
+      net::connection conn = test_support::make_connection(io, async);
       conn.set_options(o);
       hinted_read_op op(conn, announced, sent_total);
       const auto t0 = std::chrono::steady_clock::now();
-      std::error_code ec;
-      if (async) {
-        conn.start(op, [&](std::error_code e) { ec = e; });
-        io.run();
-      } else {
-        conn.run(op, ec);
-      }
+      const std::error_code ec = test_support::run_op(conn, io, op, async);
       const auto took = std::chrono::steady_clock::now() - t0;
       CHECK_FALSE(ec);
       CHECK(op.got() == sent_total);
@@ -325,12 +298,9 @@ class ping_pong_op final : public net::operation {
 // and the reactor move between threads.
 TEST_CASE("TLS transport: 3000 exchanges on an io_context run by four threads",
           "[integration][net][tls]") {
-  const auto& cert = certificate();
   constexpr int rounds = 3000;
   test_support::loopback_peer peer([&](asio::ip::tcp::socket& s) {
-    asio::ssl::context ctx(asio::ssl::context::tls_server);
-    ctx.use_certificate_chain_file(cert.crt);
-    ctx.use_private_key_file(cert.key, asio::ssl::context::pem);
+    auto ctx = test_support::localhost_server_context();
     asio::ssl::stream<asio::ip::tcp::socket&> tls(s, ctx);
     std::error_code ec;
     tls.handshake(asio::ssl::stream_base::server, ec);
@@ -350,12 +320,7 @@ TEST_CASE("TLS transport: 3000 exchanges on an io_context run by four threads",
   auto work = asio::make_work_guard(io);
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) threads.emplace_back([&] { io.run(); });
-  net::connect_options o;
-  o.host = "localhost";
-  o.port = peer.port();
-  o.tls = net::tls_mode::implicit;
-  o.tls_opts.cafile = cert.crt;
-  o.tls_opts.use_sslkeylogfile_env = false;
+  auto o = test_support::localhost_tls_client(peer.port());
   o.connect_timeout = std::chrono::seconds(10);
   o.io_timeout = std::chrono::seconds(2);  // a missed reply shows as a timeout
   std::error_code ec;

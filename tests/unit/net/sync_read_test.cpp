@@ -4,6 +4,8 @@
 #include <mailproto/net/connection.hpp>
 #include <mailproto/net/transport.hpp>
 
+#include "support/run_op.hpp"
+
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <catch2/catch.hpp>
@@ -132,16 +134,10 @@ std::vector<std::string> run_reads(std::size_t announce, bool async = false, boo
     return std::make_unique<scripted_transport>(std::move(ex), log, blocking);
   };
   asio::io_context io;
-  net::connection conn = async ? net::connection(io.get_executor()) : net::connection();
+  net::connection conn = test_support::make_connection(io, async);
   conn.set_options(o);
   reads_op op(conn, announce, wakeable);
-  std::error_code ec;
-  if (async) {
-    conn.start(op, [&](std::error_code e) { ec = e; });
-    io.run();
-  } else {
-    conn.run(op, ec);
-  }
+  const std::error_code ec = test_support::run_op(conn, io, op, async);
   CHECK_FALSE(ec);
   return log;
 }

@@ -286,6 +286,32 @@ const std::string pipelined_message_1 =
     "S: 250 ok\nS: 250 ok\nS: 354 go\n"
     "C: Subject: message 1\nC: \nC: body 1\nC: .\n";
 
+// Message 2's group goes out with message 1's end; message 1 is queued, then the server
+// goes silent (the cancel tests).
+const std::string stall_after_message_1 =
+    pipelined_message_1 +
+    "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
+    "S: 250 queued as Q1\n@stall\n";
+
+// Connect `c` (on `ctx`) to the transcript player, asynchronously.
+void connect_async(smtp::client& c, asio::io_context& ctx, testing::player& peer) {
+  std::error_code ec;
+  c.async_connect(server(peer), [&](std::error_code e) { ec = e; });
+  ctx.run();
+  REQUIRE_FALSE(ec);
+}
+
+// Run `ctx` until the batch waits on the stalled server (not finished), then cancel it
+// through `sig` and run it out.
+void cancel_at_stall(asio::io_context& ctx, asio::cancellation_signal& sig, const bool& called) {
+  ctx.restart();
+  for (int i = 0; i < 100 && !called; ++i) ctx.poll();
+  REQUIRE_FALSE(called);
+  sig.emit(asio::cancellation_type::terminal);
+  ctx.run();
+  REQUIRE(called);
+}
+
 void check_sent(const smtp::batch_result& r, const std::string& queue_id) {
   CHECK(r.error == std::error_code{});
   CHECK(r.result.delivered);
@@ -524,18 +550,12 @@ TEST_CASE("smtp batch: an empty batch and a batch before connect", "[smtp][batch
 TEST_CASE("smtp batch async: cancelling a batch keeps what was sent, the rest is not",
           "[smtp][batch][async]") {
   // The server queues the first message, then goes silent: the caller cancels.
-  auto script = testing::transcript::parse(
-      pipelined_message_1 +
-          "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
-          "S: 250 queued as Q1\n@stall\n",
-      "batch-cancel");
+  auto script = testing::transcript::parse(stall_after_message_1, "batch-cancel");
   testing::player peer(script);
   asio::io_context ctx;
   smtp::client c(ctx.get_executor(), test_options());
+  connect_async(c, ctx, peer);
   std::error_code ec;
-  c.async_connect(server(peer), [&](std::error_code e) { ec = e; });
-  ctx.run();
-  REQUIRE_FALSE(ec);
   string_source s1(message(1)), s2(message(2)), s3(message(3));
   const auto bob = env_to({"bob@example.test"});
   std::vector<smtp::batch_message> msgs{{&s1, bob}, {&s2, bob}, {&s3, bob}};
@@ -549,12 +569,7 @@ TEST_CASE("smtp batch async: cancelling a batch keeps what was sent, the rest is
                                            ec = e;
                                            results = std::move(r);
                                          }));
-  ctx.restart();
-  for (int i = 0; i < 100 && !called; ++i) ctx.poll();
-  REQUIRE_FALSE(called);
-  sig.emit(asio::cancellation_type::terminal);
-  ctx.run();
-  REQUIRE(called);
+  cancel_at_stall(ctx, sig, called);
   CHECK(ec == net::errc::cancelled);
   REQUIRE(results.size() == 3);
   CHECK(results[0].error == std::error_code{});
@@ -657,10 +672,8 @@ TEST_CASE("smtp batch stream: a callback that throws ends the batch, the session
     testing::player peer(script);
     asio::io_context ctx;
     smtp::client c(ctx.get_executor(), test_options());
+    connect_async(c, ctx, peer);
     std::error_code ec;
-    c.async_connect(server(peer), [&](std::error_code e) { ec = e; });
-    ctx.run();
-    REQUIRE_FALSE(ec);
     string_source s2(message(2));
     const smtp::batch_message m2{&s2, env_to({"bob@example.test"})};
     int calls = 0;
@@ -720,18 +733,12 @@ TEST_CASE("smtp batch stream async: cancelling keeps what was sent and reports t
           "[smtp][batch][stream][async]") {
   // As the vector form's cancel test: message 1 is queued, the server goes silent with
   // message 2's group on the wire, the caller cancels. Message 3 is never taken.
-  auto script = testing::transcript::parse(
-      pipelined_message_1 +
-          "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: DATA\n"
-          "S: 250 queued as Q1\n@stall\n",
-      "batch-stream-cancel");
+  auto script = testing::transcript::parse(stall_after_message_1, "batch-stream-cancel");
   testing::player peer(script);
   asio::io_context ctx;
   smtp::client c(ctx.get_executor(), test_options());
+  connect_async(c, ctx, peer);
   std::error_code ec;
-  c.async_connect(server(peer), [&](std::error_code e) { ec = e; });
-  ctx.run();
-  REQUIRE_FALSE(ec);
   std::vector<smtp::envelope> envs(3, env_to({"bob@example.test"}));
   std::vector<string_source> sources;
   for (int i = 1; i <= 3; ++i) sources.emplace_back(message(i));
@@ -746,12 +753,7 @@ TEST_CASE("smtp batch stream async: cancelling keeps what was sent and reports t
         ec = e;
         n = k;
       }));
-  ctx.restart();
-  for (int i = 0; i < 100 && !called; ++i) ctx.poll();
-  REQUIRE_FALSE(called);
-  sig.emit(asio::cancellation_type::terminal);
-  ctx.run();
-  REQUIRE(called);
+  cancel_at_stall(ctx, sig, called);
   CHECK(ec == net::errc::cancelled);
   CHECK(n == 2);
   auto r = st.finish(n, ec);
